@@ -1,0 +1,1 @@
+"""The ``healthkg`` command line and the build pipeline it runs."""

@@ -1,0 +1,188 @@
+"""The ``healthkg`` command: build the graph, check it, query it, serve it.
+
+Libraries raise; only this module turns errors into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+
+from healthkg.cli.pipeline import BuildError, build, bundled_documents, expand_documents
+from healthkg.loaders.errors import DocumentError
+from healthkg.queries.backends import Backend, LocalBackend, RemoteBackend
+from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
+from healthkg.queries.store import StoreMissing, default_store_path, open_store, read_info
+
+store_option = click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    default=default_store_path,
+    show_default="$HEALTHKG_STORE or var/store",
+    help="Directory of the built store.",
+)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="healthkg")
+def cli() -> None:
+    """healthkg: the knowledge graph of Japan's health and medical R&D strategy."""
+
+
+@cli.command("build")
+@click.option("--documents", "documents", multiple=True, type=click.Path(path_type=Path),
+              help="Document file or folder (repeatable). Default: the bundled seed deck.")
+@store_option
+def build_command(documents: tuple[Path, ...], store: Path) -> None:
+    """Parse documents, check the graph and write the store atomically."""
+    with ExitStack() as stack:
+        try:
+            paths = expand_documents(documents) if documents else bundled_documents(stack)
+            report = build(paths, store)
+        except (DocumentError, BuildError) as error:
+            _fail(f"{error}\nthe store at {store} was left unchanged")
+            return
+    click.echo(f"built {store} (version {report.version})")
+    click.echo(f"documents read: {len(report.documents)}")
+    for extract in report.documents:
+        click.echo(f"  {extract.path.name}: {extract.title}")
+    click.echo("triples per named graph:")
+    for graph, count in report.graphs.items():
+        click.echo(f"  {count:>7}  {graph}")
+    for extract in report.documents:
+        for repair in extract.repairs:
+            click.echo(f"repaired {extract.path.name}:{repair.line}: {repair.note}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+
+
+@cli.command("validate")
+@store_option
+def validate_command(store: Path) -> None:
+    """Run the build's quality checks on a built store."""
+    from healthkg.ontology.qc import run_qc
+
+    try:
+        violations = run_qc(open_store(store))
+    except StoreMissing as error:
+        _fail(str(error))
+        return
+    for violation in violations:
+        click.echo(str(violation))
+    if violations:
+        _fail(f"{len(violations)} violations")
+    click.echo(f"{store}: all quality checks pass")
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--param")
+        values[key.strip()] = value
+    return values
+
+
+def _cell(term: dict[str, str] | None) -> str:
+    return "" if term is None else term["value"]
+
+
+def _format_select(results: dict[str, Any], fmt: str) -> str:
+    if "boolean" in results:
+        return json.dumps(results, ensure_ascii=False) if fmt == "json" else str(results["boolean"]).lower()
+    if fmt == "json":
+        return json.dumps(results, ensure_ascii=False, indent=2)
+    columns = results["head"]["vars"]
+    rows = [[_cell(binding.get(c)) for c in columns] for binding in results["results"]["bindings"]]
+    if fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
+    lines.append(f"({len(rows)} rows)")
+    return "\n".join(lines)
+
+
+@cli.command("query")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="A named query from the catalogue (see `healthkg queries`).")
+@click.option("--param", "params", multiple=True, help="Parameter as key=value (repeatable).")
+@click.option("--endpoint", help="Query this SPARQL endpoint instead of the local store.")
+@click.option("--token", envvar="HEALTHKG_TOKEN", help="Bearer token for the endpoint.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@store_option
+def query_command(file: Path | None, name: str | None, params: tuple[str, ...], endpoint: str | None,
+                  token: str | None, fmt: str, store: Path) -> None:
+    """Run a named query or a .rq file on the local store or a remote endpoint."""
+    if bool(file) == bool(name):
+        raise click.UsageError("give either FILE.rq or --name NAME")
+    try:
+        query: NamedQuery = load_query_file(file) if file else catalogue()[name]  # type: ignore[index]
+    except KeyError:
+        _fail(f"no named query {name!r}; known: {', '.join(catalogue())}")
+        return
+    except QueryFileError as error:
+        _fail(str(error))
+        return
+    try:
+        text = query.render(_parse_params(params))
+    except ParameterError as error:
+        _fail(str(error))
+        return
+    try:
+        backend: Backend = RemoteBackend(endpoint, token) if endpoint else LocalBackend(open_store(store))
+        if query.kind in ("CONSTRUCT", "DESCRIBE"):
+            click.echo(backend.construct(text).decode("utf-8"), nl=False)
+        else:
+            click.echo(_format_select(backend.select(text), fmt))
+    except StoreMissing as error:
+        _fail(str(error))
+    except SyntaxError as error:
+        _fail(f"{file or name}: {error}")
+
+
+@cli.command("queries")
+def queries_command() -> None:
+    """List the named queries with their parameters."""
+    for query in catalogue().values():
+        params = ", ".join(f"{p.name}:{p.type}" for p in query.params)
+        click.echo(f"{query.name:<28} {query.summary}" + (f"  [{params}]" if params else ""))
+
+
+@cli.command("serve")
+@store_option
+@click.option("--host", envvar="HEALTHKG_HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="HEALTHKG_PORT", default=8000, type=int, show_default=True)
+@click.option("--threads", envvar="HEALTHKG_THREADS", default=8, type=int, show_default=True)
+def serve_command(store: Path, host: str, port: int, threads: int) -> None:
+    """Serve the store over SPARQL 1.1 and linked-data pages with a production WSGI server."""
+    import waitress
+
+    from healthkg.server.app import create_app
+
+    try:
+        info = read_info(store)
+    except StoreMissing as error:
+        _fail(str(error))
+        return
+    app = create_app({"STORE_PATH": str(store)})
+    click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="healthkg")
+

@@ -1,0 +1,128 @@
+"""The build, stage by stage: documents → loaders → named graphs → checks → store.
+
+Each stage has its home elsewhere (parsing in ``healthkg.loaders``, checks in
+``healthkg.ontology``, persistence in ``healthkg.queries.store``); this module
+only runs them in order and reports what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from pyoxigraph import NamedNode, RdfFormat, Store
+from rdflib import Graph, URIRef
+
+from healthkg.loaders.deck import DocumentExtract, parse_document
+from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.triples import document_graph_iri, document_slug, document_triples, fiscal_year_triples
+from healthkg.ontology import GRAPH, HKG, ontology_graph, reference_graph
+from healthkg.ontology.qc import Violation, run_qc
+from healthkg.queries.store import BuildInfo, write_store
+
+DOCUMENT_SUFFIXES = (".md", ".txt")
+
+
+class BuildError(RuntimeError):
+    """The build stopped; the store on disk was left as it was."""
+
+
+@dataclass
+class BuildReport:
+    documents: list[DocumentExtract] = field(default_factory=list)
+    graphs: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    nquads: bytes = b""
+    store: Store = field(default_factory=Store, repr=False)
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.nquads).hexdigest()[:16]
+
+
+def expand_documents(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders expanded to their document files, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in DOCUMENT_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise DocumentError(path, None, "no such file or folder")
+    if not found:
+        raise BuildError("no documents to read")
+    return found
+
+
+def bundled_documents(stack: ExitStack) -> list[Path]:
+    """The documents shipped in the package (the seed deck), as real paths."""
+    folder = stack.enter_context(resources.as_file(resources.files("healthkg.data").joinpath("documents")))
+    return expand_documents([Path(folder)])
+
+
+def _add_graph(dataset: Store, name: URIRef, graph: Graph) -> int:
+    data = graph.serialize(format="nt", encoding="utf-8")
+    dataset.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(str(name)))
+    return len(graph)
+
+
+def _fiscal_years(dataset: Store) -> Iterator[int]:
+    for quad in dataset.quads_for_pattern(None, NamedNode(str(HKG.fiscalYearNumber)), None, None):
+        yield int(quad.object.value)
+
+
+def assemble(documents: list[Path]) -> BuildReport:
+    """Parse every document and gather all named graphs; raises DocumentError on bad input."""
+    report = BuildReport()
+    dataset = Store()
+    report.graphs[str(GRAPH.ontology)] = _add_graph(dataset, GRAPH.ontology, ontology_graph())
+    report.graphs[str(GRAPH.reference)] = _add_graph(dataset, GRAPH.reference, reference_graph())
+    seen: dict[str, Path] = {}
+    for path in documents:
+        extract = parse_document(path)
+        slug = document_slug(extract)
+        if slug in seen:
+            raise DocumentError(path, None, f"same document identifier {slug!r} as {seen[slug]}: rename one file")
+        seen[slug] = path
+        report.documents.append(extract)
+        name = document_graph_iri(extract)
+        report.graphs[str(name)] = _add_graph(dataset, name, document_triples(extract))
+        report.warnings.extend(f"{path}:{w.line}: {w.message}" for w in extract.warnings)
+    report.graphs[str(GRAPH.calendar)] = _add_graph(dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset)))
+    report.nquads = dataset.dump(format=RdfFormat.N_QUADS) or b""
+    report.store = dataset
+    return report
+
+
+def check(report: BuildReport) -> None:
+    """Run the QC queries on the assembled in-memory dataset."""
+    report.violations = run_qc(report.store)
+
+
+def build(documents: list[Path], store_path: Path) -> BuildReport:
+    """Assemble, check and write the store; a failing stage leaves the old store untouched."""
+    report = assemble(documents)
+    check(report)
+    if report.violations:
+        listing = "\n".join(f"  {violation}" for violation in report.violations)
+        raise BuildError(f"quality checks failed ({len(report.violations)} violations):\n{listing}")
+    info = BuildInfo(
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        version=report.version,
+        documents=[
+            {"file": d.path.name, "graph": str(document_graph_iri(d)), "title": d.title, "sha256": d.sha256}
+            for d in report.documents
+        ],
+        graphs=report.graphs,
+        warnings=report.warnings,
+    )
+    write_store(store_path, report.nquads, info)
+    return report

@@ -1,0 +1,1 @@
+"""Bundled inputs: the documents read by default and curated data files."""

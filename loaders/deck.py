@@ -1,0 +1,456 @@
+"""Parse a slide deck of the 健康・医療戦略 family (PDF converted to Markdown-ish text).
+
+Two slide styles carry budgets and both are read from their structure, not from
+any document's names:
+
+* list style (令和2年度 decks): a project heading, era-dated declared totals under
+  funding-route headings, then bullet items ``- **事業名**: 説明 予算額19億円``; several
+  names separated by ``/`` share one figure (a program group); a figure may wrap
+  onto the next line.
+* block style (平成31年度 decks): ``## ●事業名`` blocks whose body holds
+  ``平成31年度予算額 18.9億円``, optionally under a route heading and followed by a
+  relisting marker ``<<再掲:…部分>>``.
+
+The parser returns plain records; :mod:`healthkg.loaders.triples` turns them into RDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import URIRef
+
+from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
+from healthkg.loaders.normalize import normalize
+from healthkg.ontology import HKG
+
+RELISTED_DUPLICATE = "duplicate"
+RELISTED_PORTION = "portion"
+NOT_RELISTED = "no"
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+_NUMBERING = re.compile(r"^(?:\d+\s*[.)]?\s*|[①-⑳]\s*)")
+_DUPLICATE = re.compile(r"\(\s*再掲\s*\)")
+_PARTLY = re.compile(r"\(\s*一部再掲\s*\)")
+_PORTION = re.compile(r"(?:<<|≪|《)\s*再掲\s*:?\s*(?P<what>[^>≫》]*?)\s*(?:>>|≫|》)")
+_TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+_BUDGET_WORD = "予算額"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines ``first``..``last`` (1-based) and their text as the document has it."""
+
+    first: int
+    last: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Amount:
+    yen: Decimal
+    precision: Decimal
+    stated: str
+
+
+@dataclass
+class BudgetLine:
+    label: str
+    programs: list[str]
+    fiscal_year: int
+    route: URIRef
+    relisting: str
+    amount: Amount | None
+    description: str
+    span: Span
+
+
+@dataclass
+class DeclaredTotal:
+    fiscal_year: int
+    route: URIRef
+    amount: Amount
+    partly_relisted: bool
+    span: Span
+
+
+@dataclass
+class ProjectSection:
+    name: str
+    project: URIRef | None
+    heading: Span
+    description: str = ""
+    totals: list[DeclaredTotal] = field(default_factory=list)
+    lines: list[BudgetLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Warning_:
+    line: int
+    message: str
+
+
+@dataclass
+class DocumentExtract:
+    path: Path
+    sha256: str
+    title: str
+    issued: date | None
+    publisher: str | None
+    sections: list[ProjectSection]
+    repairs: list[Repair]
+    warnings: list[Warning_]
+
+
+@dataclass
+class _Line:
+    number: int
+    original: str
+    text: str  # repaired and NFKC-normalised
+
+
+def base_name(name: str) -> str:
+    """A program's name without trailing qualifiers: the identity across years.
+
+    >>> base_name("ゲノム研究バイオバンク事業(バイオバンク・ジャパン)(再掲)")
+    'ゲノム研究バイオバンク事業'
+    """
+    previous = None
+    while previous != name:
+        previous, name = name, _TRAILING_PAREN.sub("", name)
+    return name.strip()
+
+
+def split_names(names: str) -> list[str]:
+    """Split ``A / B(x/y) / C`` on slashes outside parentheses.
+
+    >>> split_names("A事業 / B事業(甲/乙)/C計画")
+    ['A事業', 'B事業(甲/乙)', 'C計画']
+    """
+    parts, depth, current = [], 0, []
+    for char in names:
+        depth += char == "("
+        depth -= char == ")" and depth > 0
+        if char == "/" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+class _Grammar:
+    """Regular expressions built from the lexicon's eras, units and route headings."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        def alternation(words: list[str]) -> str:
+            return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+        eras, units = alternation(list(lexicon.eras)), alternation(list(lexicon.units))
+        self.amount = re.compile(
+            rf"(?:(?P<era>{eras})\s*(?P<year>元|\d+)\s*年度\s*)?{_BUDGET_WORD}\s*[:]?\s*"
+            rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>{units})(?![\d.,])"
+        )
+        self.loose_amount = re.compile(rf"{_BUDGET_WORD}\s*[:]?\s*(?:[\d.,]|\S{{0,12}}?(?:{units}))")
+        self.route = re.compile(alternation(list(lexicon.routes))) if lexicon.routes else None
+        self.date = re.compile(rf"^(?P<era>{eras})\s*(?P<year>元|\d+)年\s*(?P<month>\d+)月\s*(?P<day>\d+)日$")
+
+
+class DeckParser:
+    """Parse one document; collects repairs and warnings as it goes."""
+
+    def __init__(self, path: Path, lexicon: Lexicon | None = None) -> None:
+        self.path = path
+        self.lexicon = lexicon or default_lexicon()
+        self.grammar = _Grammar(self.lexicon)
+        self.repairs: list[Repair] = []
+        self.warnings: list[Warning_] = []
+
+    # -- reading -----------------------------------------------------------------
+    def _read(self) -> tuple[bytes, list[_Line]]:
+        try:
+            raw = self.path.read_bytes()
+        except OSError as error:
+            raise DocumentError(self.path, None, f"cannot read: {error.strerror}") from error
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise DocumentError(self.path, line, f"not UTF-8 text (byte {error.start})") from error
+        if not text.strip():
+            raise DocumentError(self.path, None, "the document is empty")
+        lines = []
+        for number, original in enumerate(text.splitlines(), start=1):
+            repaired, done = self.lexicon.repair(number, original)
+            self.repairs.extend(done)
+            if repaired.count("**") % 2:
+                unbalanced = repaired.replace("**", "")
+                self.repairs.append(Repair(number, repaired, unbalanced, "unbalanced ** emphasis markers removed"))
+                repaired = unbalanced
+            lines.append(_Line(number, original, normalize(repaired)))
+        return raw, lines
+
+    # -- amounts -------------------------------------------------------------------
+    def _amount(self, line: _Line) -> tuple[Amount, int | None, re.Match[str]] | None:
+        """The budget figure on a line and its fiscal year if era-dated; None when absent."""
+        match = self.grammar.amount.search(line.text)
+        if match is None:
+            if self.grammar.loose_amount.search(line.text):
+                raise DocumentError(self.path, line.number, f"budget figure not understood: {line.text!r}")
+            return None
+        number = match["num"].replace(",", "")
+        decimals = len(number.split(".")[1]) if "." in number else 0
+        multiplier = self.lexicon.units[match["unit"]]
+        yen = Decimal(number) * multiplier
+        amount = Amount(
+            yen=yen.normalize() if yen != yen.to_integral() else yen.to_integral(),
+            precision=(multiplier / (Decimal(10) ** decimals)),
+            stated=f"{match['num']}{match['unit']}",
+        )
+        year = self.lexicon.gregorian(match["era"], match["year"]) if match["era"] else None
+        return amount, year, match
+
+    def _route(self, text: str) -> URIRef | None:
+        if self.grammar.route is None:
+            return None
+        found = self.grammar.route.search(text)
+        return self.lexicon.routes[found.group(0)] if found else None
+
+    # -- structure -------------------------------------------------------------------
+    def parse(self) -> DocumentExtract:
+        raw, lines = self._read()
+        title, issued, publisher = self._front_matter(lines)
+        sections = self._sections(lines)
+        if not any(section.lines or section.totals for section in sections):
+            self.warnings.append(Warning_(1, "no budget figures found in any project section"))
+        return DocumentExtract(
+            path=self.path,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            title=title,
+            issued=issued,
+            publisher=publisher,
+            sections=sections,
+            repairs=self.repairs,
+            warnings=self.warnings,
+        )
+
+    def _front_matter(self, lines: list[_Line]) -> tuple[str, date | None, str | None]:
+        title = next((m[2].replace("**", "").strip() for l in lines if (m := _HEADING.match(l.text))), "")
+        issued, publisher = None, None
+        for index, line in enumerate(lines[:40]):
+            match = self.grammar.date.match(line.text)
+            if match:
+                year = self.lexicon.gregorian(match["era"], match["year"])
+                issued = date(year, int(match["month"]), int(match["day"]))
+                following = next((l.text for l in lines[index + 1 :] if l.text), None)
+                if following and not _HEADING.match(following) and len(following) <= 40:
+                    publisher = following
+                break
+        return title, issued, publisher
+
+    def _project_heading(self, text: str) -> tuple[str, URIRef | None] | None:
+        name = _NUMBERING.sub("", text.replace("**", "").strip()).strip()
+        if not name or name.startswith(("●", "○", "■")):
+            return None
+        project = self.lexicon.lookup(name, HKG.IntegratedProject)
+        if project is not None or name.endswith("プロジェクト"):
+            return name, project
+        return None
+
+    def _sections(self, lines: list[_Line]) -> list[ProjectSection]:
+        sections: list[ProjectSection] = []
+        owned: set[int] = set()
+        for index, line in enumerate(lines):
+            heading = _HEADING.match(line.text)
+            if not heading or index in owned:
+                continue
+            found = self._project_heading(heading[2])
+            if found is None:
+                continue
+            level = len(heading[1])
+            end = index + 1
+            while end < len(lines):
+                other = _HEADING.match(lines[end].text)
+                if other and len(other[1]) <= level:
+                    break
+                end += 1
+            body = lines[index + 1 : end]
+            section = ProjectSection(found[0], found[1], Span(line.number, line.number, line.original))
+            self._read_section(section, body)
+            sections.append(section)
+            if section.lines or section.totals:
+                owned.update(range(index + 1, end))
+        self._orphan_figures(lines, owned, sections)
+        return sections
+
+    def _orphan_figures(self, lines: list[_Line], owned: set[int], sections: list[ProjectSection]) -> None:
+        headings = {s.heading.first for s in sections}
+        for index, line in enumerate(lines):
+            if index not in owned and line.number not in headings and self._amount(line):
+                self.warnings.append(Warning_(line.number, "budget figure outside any project section: ignored"))
+
+    def _read_section(self, section: ProjectSection, body: list[_Line]) -> None:
+        """Walk a project section: header (totals, summary) first, then items and blocks."""
+        pending_route: tuple[URIRef, _Line] | None = None
+        in_header = True
+        pending: list[tuple[str, list[_Line]]] = []  # ("item"|"block", lines) in document order
+        index = 0
+        while index < len(body):
+            line = body[index]
+            heading = _HEADING.match(line.text)
+            if heading:
+                in_header = False
+                title = heading[2].replace("**", "").strip()
+                if title.startswith("●"):
+                    block = [line]
+                    index += 1
+                    while index < len(body) and not _HEADING.match(body[index].text):
+                        block.append(body[index])
+                        index += 1
+                    pending.append(("block", block))
+                    continue
+                index += 1
+                continue
+            item = _ITEM.match(line.text)
+            if item:
+                in_header = False
+                group = [line]
+                index += 1
+                while index < len(body) and body[index].text and not _HEADING.match(body[index].text) and not _ITEM.match(body[index].text):
+                    group.append(body[index])
+                    index += 1
+                pending.append(("item", group))
+                continue
+            if in_header and line.text:
+                route = self._route(line.text)
+                figure = self._amount(line)
+                if figure:
+                    self._declared_total(section, line, figure, route or (pending_route[0] if pending_route else None),
+                                         pending_route[1] if pending_route else line)
+                    pending_route = None
+                elif route:
+                    pending_route = (route, line)
+                elif not section.description and section.totals and not line.text.startswith("■"):
+                    section.description = line.text
+            elif line.text and self._amount(line):
+                self.warnings.append(Warning_(line.number, "budget figure not attached to any program: ignored"))
+            index += 1
+        for kind, group in pending:
+            if kind == "item":
+                self._item(section, group)
+            else:
+                self._block(section, group)
+
+    def _declared_total(self, section: ProjectSection, line: _Line, figure: tuple[Amount, int | None, re.Match[str]],
+                        route: URIRef | None, first: _Line) -> None:
+        amount, year, _ = figure
+        if year is None:
+            raise DocumentError(self.path, line.number, "a project total must be era-dated (e.g. 令和2年度予算額…)")
+        text = line.original if first is line else f"{first.original}\n{line.original}"
+        section.totals.append(
+            DeclaredTotal(year, route or self.lexicon.default_route, amount, bool(_PARTLY.search(line.text)),
+                          Span(first.number, line.number, text))
+        )
+
+    def _section_year(self, section: ProjectSection, line: _Line) -> int:
+        years = {total.fiscal_year for total in section.totals}
+        if len(years) == 1:
+            return years.pop()
+        reason = "its section declares no era-dated total" if not years else f"its section declares several years {sorted(years)}"
+        raise DocumentError(self.path, line.number, f"cannot tell the fiscal year of this budget figure: {reason}")
+
+    def _item(self, section: ProjectSection, group: list[_Line]) -> None:
+        text = " ".join(l.text for l in group)
+        located = [(l, self._amount(l)) for l in group]
+        figures = [(l, f) for l, f in located if f]
+        if not figures:
+            return
+        if len(figures) > 1:
+            self.warnings.append(Warning_(figures[1][0].number, "several budget figures in one item: the first is used"))
+        amount_line, (amount, year, match) = figures[0]
+        body = _ITEM.match(text)[1]  # type: ignore[index]
+        head, _, rest = body.partition(":")
+        if _BUDGET_WORD in head:
+            head, rest = body[: body.index(_BUDGET_WORD)], ""
+        names = head.replace("**", "").strip()
+        if not names:
+            raise DocumentError(self.path, group[0].number, "budget item without a program name")
+        description = self._clean_description(rest)
+        self._add_line(section, names, description, amount, year, text, group, amount_line)
+
+    def _block(self, section: ProjectSection, block: list[_Line]) -> None:
+        heading = block[0]
+        names = _HEADING.match(heading.text)[2].replace("**", "").strip().lstrip("●").strip()  # type: ignore[index]
+        figure_at = next((i for i, l in enumerate(block) if self._amount(l)), None)
+        if figure_at is None:
+            duplicate = bool(_DUPLICATE.search(names))
+            if not duplicate:
+                self.warnings.append(Warning_(heading.number, f"program block without a budget figure: {names}"))
+            year = self._section_year(section, heading)
+            route = self._route(" ".join(l.text for l in block[1:3])) or self.lexicon.default_route
+            section.lines.append(
+                BudgetLine(_DUPLICATE.sub("", names).strip(), [base_name(n) for n in split_names(_DUPLICATE.sub("", names))],
+                           year, route, RELISTED_DUPLICATE if duplicate else NOT_RELISTED, None,
+                           self._paragraph(block[1:]), Span(heading.number, heading.number, heading.original))
+            )
+            return
+        amount_line = block[figure_at]
+        amount, year, _ = self._amount(amount_line)  # type: ignore[misc]
+        scope = block[: figure_at + 1]
+        self._add_line(section, names, self._paragraph(block[figure_at + 1 :]), amount, year,
+                       " ".join(l.text for l in scope), scope, amount_line)
+
+    def _add_line(self, section: ProjectSection, names: str, description: str, amount: Amount, year: int | None,
+                  text: str, lines: list[_Line], amount_line: _Line) -> None:
+        if _PORTION.search(text):
+            relisting = RELISTED_PORTION
+        elif _DUPLICATE.search(names):
+            relisting = RELISTED_DUPLICATE
+        else:
+            relisting = NOT_RELISTED
+        label = _DUPLICATE.sub("", names).strip()
+        section.lines.append(
+            BudgetLine(
+                label=label,
+                programs=[base_name(name) for name in split_names(label)],
+                fiscal_year=year if year is not None else self._section_year(section, amount_line),
+                route=self._route(text) or self.lexicon.default_route,
+                relisting=relisting,
+                amount=amount,
+                description=description,
+                span=Span(lines[0].number, lines[-1].number, "\n".join(l.original for l in lines)),
+            )
+        )
+
+    def _clean_description(self, text: str) -> str:
+        text = self.grammar.amount.sub("", text)
+        text = _PORTION.sub("", text)
+        if self.grammar.route is not None:
+            text = self.grammar.route.sub("", text)
+        return text.strip(" :")
+
+    def _paragraph(self, lines: list[_Line]) -> str:
+        """The first paragraph of running text, skipping route headings and figures."""
+        collected: list[str] = []
+        for line in lines:
+            if not line.text:
+                if collected:
+                    break
+                continue
+            if self._route(line.text) and len(line.text) < 20:
+                continue
+            collected.append(self._clean_description(line.text))
+        return "".join(collected).strip()
+
+
+def parse_document(path: Path, lexicon: Lexicon | None = None) -> DocumentExtract:
+    """Parse one document of the family; raises :class:`DocumentError` with file and line."""
+    return DeckParser(Path(path), lexicon).parse()

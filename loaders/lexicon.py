@@ -1,0 +1,139 @@
+"""What the loaders know of the world, read from the ontology's reference Turtle.
+
+Era names, amount units, funding-route headings and the names of projects and
+organisations are data in ``healthkg.ontology``; this module indexes them for
+the parser so that no name or number of any one document lives in code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
+
+from healthkg.loaders.normalize import match_key, normalize
+from healthkg.ontology import HKG, reference_graph
+
+
+@dataclass(frozen=True)
+class Era:
+    iri: URIRef
+    marker: str
+    first_year: int
+    start: date
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One conversion typo fixed on one line, with what the document really said."""
+
+    line: int
+    original: str
+    repaired: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RepairRule:
+    pattern: re.Pattern[str]
+    replacement: str
+    note: str
+
+
+@dataclass
+class Lexicon:
+    eras: dict[str, Era]
+    units: dict[str, Decimal]
+    routes: dict[str, URIRef]
+    default_route: URIRef
+    route_codes: dict[URIRef, str]
+    names: dict[str, URIRef] = field(default_factory=dict)
+    types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    repairs: tuple[RepairRule, ...] = ()
+
+    def lookup(self, text: str, kind: URIRef | None = None) -> URIRef | None:
+        """The reference individual a name denotes, optionally only of one class."""
+        iri = self.names.get(match_key(text))
+        if iri is None or (kind is not None and kind not in self.types.get(iri, set())):
+            return None
+        return iri
+
+    def era_for(self, day: date) -> Era:
+        """The era in force on a day (FY2019 began on 1 April 2019, still 平成31)."""
+        current = [era for era in self.eras.values() if era.start <= day]
+        if not current:
+            raise ValueError(f"no era known for {day.isoformat()}")
+        return max(current, key=lambda era: era.start)
+
+    def gregorian(self, era_marker: str, era_year: str) -> int:
+        """令和2 → 2020; 元 counts as 1."""
+        era = self.eras[era_marker]
+        number = 1 if era_year == "元" else int(era_year)
+        return era.first_year + number - 1
+
+    def repair(self, line_number: int, text: str) -> tuple[str, list[Repair]]:
+        done: list[Repair] = []
+        for rule in self.repairs:
+            fixed = rule.pattern.sub(rule.replacement, text)
+            if fixed != text:
+                done.append(Repair(line_number, text, fixed, rule.note))
+                text = fixed
+        return text, done
+
+
+def _literals(graph: Graph, subject: URIRef, predicate: URIRef) -> list[str]:
+    return [str(o) for o in graph.objects(subject, predicate)]
+
+
+def _repair_rules() -> tuple[RepairRule, ...]:
+    text = resources.files("healthkg.loaders").joinpath("repairs.tsv").read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    return tuple(RepairRule(re.compile(row["pattern"]), row["replacement"], row["note"]) for row in rows)
+
+
+def build_lexicon(graph: Graph) -> Lexicon:
+    """Index a reference graph; separate from :func:`default_lexicon` so tests can vary it."""
+    eras = {}
+    for era in graph.subjects(RDF.type, HKG.Era):
+        start = date.fromisoformat(str(graph.value(era, HKG.eraStart)))
+        first = int(graph.value(era, HKG.firstGregorianYear))
+        for marker in _literals(graph, era, HKG.documentMarker):
+            eras[normalize(marker)] = Era(URIRef(era), normalize(marker), first, start)
+    units = {
+        normalize(marker): Decimal(str(graph.value(unit, HKG.multiplier)))
+        for unit in graph.subjects(RDF.type, HKG.AmountUnit)
+        for marker in _literals(graph, unit, HKG.documentMarker)
+    }
+    routes: dict[str, URIRef] = {}
+    codes: dict[URIRef, str] = {}
+    default = None
+    for route in graph.subjects(RDF.type, HKG.FundingRoute):
+        assert isinstance(route, URIRef)
+        codes[route] = str(graph.value(route, HKG.code))
+        for marker in _literals(graph, route, HKG.documentMarker):
+            routes[normalize(marker)] = route
+        if graph.value(route, HKG.isDefault) is not None and bool(graph.value(route, HKG.isDefault).toPython()):
+            default = route
+    if default is None:
+        raise ValueError("the reference vocabulary marks no funding route as hkg:isDefault")
+    names: dict[str, URIRef] = {}
+    types: dict[URIRef, set[URIRef]] = {}
+    for subject, _, cls in graph.triples((None, RDF.type, None)):
+        if isinstance(subject, URIRef) and isinstance(cls, URIRef):
+            types.setdefault(subject, set()).add(cls)
+    for predicate in (SKOS.altLabel, SKOS.prefLabel, RDFS.label):  # labels win over aliases
+        for subject, label in graph.subject_objects(predicate):
+            if isinstance(subject, URIRef) and subject in types:
+                names[match_key(str(label))] = subject
+    return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules())
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return build_lexicon(reference_graph())

@@ -1,0 +1,206 @@
+"""Turn a parsed document into RDF: one named graph per document, every fact pointing at its lines.
+
+Provenance is by IRI: each span of lines is a resource ``<document#L12-L13>`` (a
+``hkg:SourceLocation`` carrying the original text), and every extracted node says
+``prov:wasDerivedFrom`` the span it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from rdflib import DCTERMS, PROV, RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import TIME
+
+from healthkg.loaders.deck import (
+    Amount,
+    BudgetLine,
+    DeclaredTotal,
+    DocumentExtract,
+    ProjectSection,
+    Span,
+)
+from healthkg.loaders.lexicon import Lexicon, default_lexicon
+from healthkg.loaders.normalize import match_key
+from healthkg.ontology import GRAPH, HKG, ID
+
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+_RELISTING = {"no": ID["relisting-none"], "duplicate": ID["relisting-duplicate"], "portion": ID["relisting-portion"]}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(match_key(text).encode("utf-8")).hexdigest()[:12]
+
+
+def document_slug(extract: DocumentExtract) -> str:
+    """A stable, URL-safe identifier for a document, from its file name where possible."""
+    slug = _SLUG_UNSAFE.sub("-", extract.path.stem.lower()).strip("-.")
+    return slug or f"doc-{extract.sha256[:12]}"
+
+
+def document_iri(extract: DocumentExtract) -> URIRef:
+    return ID[f"document/{document_slug(extract)}"]
+
+
+def document_graph_iri(extract: DocumentExtract) -> URIRef:
+    return GRAPH[f"document/{document_slug(extract)}"]
+
+
+def program_iri(name: str) -> URIRef:
+    """Programs are identified by their normalised base name, so years and documents meet."""
+    return ID[f"program/{_digest(name)}"]
+
+
+def fiscal_year_iri(year: int) -> URIRef:
+    return ID[f"fy/{year}"]
+
+
+class _Emitter:
+    def __init__(self, extract: DocumentExtract, lexicon: Lexicon) -> None:
+        self.extract = extract
+        self.lexicon = lexicon
+        self.slug = document_slug(extract)
+        self.document = document_iri(extract)
+        self.graph = Graph()
+        self.graph.bind("hkg", HKG)
+        self.graph.bind("id", ID)
+
+    def add(self, *triple: object) -> None:
+        self.graph.add(triple)  # type: ignore[arg-type]
+
+    def location(self, span: Span) -> URIRef:
+        suffix = f"L{span.first}" if span.first == span.last else f"L{span.first}-L{span.last}"
+        node = URIRef(f"{self.document}#{suffix}")
+        self.add(node, RDF.type, HKG.SourceLocation)
+        self.add(node, HKG.statedIn, self.document)
+        self.add(node, HKG.lineNumber, Literal(span.first))
+        if span.last != span.first:
+            self.add(node, HKG.endLineNumber, Literal(span.last))
+        self.add(node, HKG.sourceText, Literal(span.text))
+        return node
+
+    def emit(self) -> Graph:
+        extract, doc = self.extract, self.document
+        self.add(doc, RDF.type, HKG.PolicyDocument)
+        self.add(doc, RDF.type, PROV.Entity)
+        self.add(doc, RDFS.label, Literal(extract.title or extract.path.name, lang="ja"))
+        if extract.title:
+            self.add(doc, DCTERMS.title, Literal(extract.title, lang="ja"))
+        if extract.issued:
+            self.add(doc, DCTERMS.issued, Literal(extract.issued.isoformat(), datatype=XSD.date))
+        if extract.publisher:
+            publisher = self.lexicon.lookup(extract.publisher)
+            if publisher is not None:
+                self.add(doc, HKG.publishedBy, publisher)
+            else:
+                self.add(doc, DCTERMS.creator, Literal(extract.publisher, lang="ja"))
+        self.add(doc, DCTERMS.language, Literal("ja"))
+        self.add(doc, HKG.fileName, Literal(extract.path.name))
+        self.add(doc, HKG.sha256, Literal(extract.sha256))
+        for section in extract.sections:
+            if section.lines or section.totals:
+                self.section(section)
+        return self.graph
+
+    def project(self, section: ProjectSection) -> URIRef:
+        if section.project is not None:
+            return section.project
+        project = ID[f"project/{_digest(section.name)}"]
+        self.add(project, RDF.type, HKG.IntegratedProject)
+        self.add(project, RDFS.label, Literal(section.name, lang="ja"))
+        self.add(project, PROV.wasDerivedFrom, self.location(section.heading))
+        return project
+
+    def section(self, section: ProjectSection) -> None:
+        project = self.project(section)
+        self.add(self.document, HKG.aboutProject, project)
+        if section.description:
+            self.add(project, DCTERMS.description, Literal(section.description, lang="ja"))
+        for total in section.totals:
+            self.total(project, total)
+        for line in section.lines:
+            self.budget_line(project, line)
+
+    def figure(self, node: URIRef, project: URIRef, year: int, route: URIRef, amount: Amount) -> None:
+        self.add(node, HKG.inProject, project)
+        self.add(node, HKG.fiscalYear, fiscal_year_iri(year))
+        self.add(node, HKG.fiscalYearNumber, Literal(year))
+        self.add(node, HKG.fundingRoute, route)
+        self.add(node, HKG.amountYen, Literal(amount.yen, datatype=XSD.decimal))
+        self.add(node, HKG.precisionYen, Literal(amount.precision.normalize(), datatype=XSD.decimal))
+        self.add(node, HKG.statedAmount, Literal(amount.stated))
+
+    def total(self, project: URIRef, total: DeclaredTotal) -> None:
+        node = ID[f"total/{self.slug}/L{total.span.last}"]
+        self.add(node, RDF.type, HKG.DeclaredBudgetTotal)
+        code = self.lexicon.route_codes[total.route]
+        self.add(node, RDFS.label, Literal(f"{total.fiscal_year}年度 {code} 総額 {total.amount.stated}", lang="ja"))
+        self.figure(node, project, total.fiscal_year, total.route, total.amount)
+        self.add(node, HKG.partlyRelisted, Literal(total.partly_relisted))
+        self.add(node, PROV.wasDerivedFrom, self.location(total.span))
+
+    def programs(self, names: Iterable[str], project: URIRef, where: URIRef) -> list[URIRef]:
+        members = []
+        for name in names:
+            program = program_iri(name)
+            self.add(program, RDF.type, HKG.Program)
+            self.add(program, RDFS.label, Literal(name, lang="ja"))
+            self.add(program, HKG.partOfProject, project)
+            self.add(program, PROV.wasDerivedFrom, where)
+            members.append(program)
+        return members
+
+    def budget_line(self, project: URIRef, line: BudgetLine) -> None:
+        where = self.location(line.span)
+        members = self.programs(line.programs, project, where)
+        if line.amount is None:  # a relisting without a figure: membership only
+            return
+        if len(members) == 1:
+            scheme = members[0]
+        else:
+            scheme = ID[f"group/{self.slug}/L{line.span.first}"]
+            self.add(scheme, RDF.type, HKG.ProgramGroup)
+            self.add(scheme, RDFS.label, Literal(line.label, lang="ja"))
+            self.add(scheme, PROV.wasDerivedFrom, where)
+            for member in members:
+                self.add(scheme, HKG.hasMember, member)
+        node = ID[f"allocation/{self.slug}/L{line.span.first}"]
+        self.add(node, RDF.type, HKG.BudgetAllocation)
+        self.add(node, RDFS.label, Literal(line.label, lang="ja"))
+        self.add(node, HKG.forScheme, scheme)
+        self.figure(node, project, line.fiscal_year, line.route, line.amount)
+        self.add(node, HKG.relistingStatus, _RELISTING[line.relisting])
+        if line.description:
+            self.add(node, DCTERMS.description, Literal(line.description, lang="ja"))
+        self.add(node, PROV.wasDerivedFrom, where)
+
+
+def document_triples(extract: DocumentExtract, lexicon: Lexicon | None = None) -> Graph:
+    """The named-graph content for one document."""
+    return _Emitter(extract, lexicon or default_lexicon()).emit()
+
+
+def fiscal_year_triples(years: Iterable[int], lexicon: Lexicon | None = None) -> Graph:
+    """Fiscal years as OWL-Time intervals, labelled in the era in force on their 1 April."""
+    lexicon = lexicon or default_lexicon()
+    graph = Graph()
+    for year in sorted(set(years)):
+        node = fiscal_year_iri(year)
+        era = lexicon.era_for(date(year, 4, 1))
+        era_year = year - era.first_year + 1
+        graph.add((node, RDF.type, HKG.FiscalYear))
+        graph.add((node, RDF.type, TIME.ProperInterval))
+        graph.add((node, RDFS.label, Literal(f"{era.marker}{'元' if era_year == 1 else era_year}年度", lang="ja")))
+        graph.add((node, RDFS.label, Literal(f"FY{year}", lang="en")))
+        graph.add((node, HKG.fiscalYearNumber, Literal(year)))
+        graph.add((node, HKG.era, era.iri))
+        graph.add((node, HKG.eraYear, Literal(era_year)))
+        for edge, day in ((TIME.hasBeginning, date(year, 4, 1)), (TIME.hasEnd, date(year + 1, 3, 31))):
+            instant = ID[f"fy/{year}/{'begin' if edge == TIME.hasBeginning else 'end'}"]
+            graph.add((node, edge, instant))
+            graph.add((instant, RDF.type, TIME.Instant))
+            graph.add((instant, TIME.inXSDDate, Literal(day.isoformat(), datatype=XSD.date)))
+    return graph

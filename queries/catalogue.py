@@ -1,0 +1,182 @@
+"""Named SPARQL queries: ``.rq`` files with a YAML header, bound to typed parameters.
+
+A header is the file's leading ``#+`` lines, parsed as YAML::
+
+    #+ summary: Budget lines
+    #+ description: One row per budget line ...
+    #+ params:
+    #+   - name: fiscal_year
+    #+     type: integer
+    #+     description: Only this fiscal year (e.g. 2020)
+    #+ columns: [project, fiscal_year, ...]
+    #+ example: healthkg query --name budget-lines --param fiscal_year=2020
+
+Parameter ``x`` binds the query variable ``?_x`` as a typed RDF term, through
+a ``VALUES`` block at the top of the WHERE clause; user text is never
+spliced into query text. An unset optional parameter leaves
+``?_x`` unbound, which the queries read as "any".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyoxigraph import Literal, NamedNode
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_TOP_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+class QueryFileError(ValueError):
+    """A named query file whose header cannot be read; names the file."""
+
+
+class ParameterError(ValueError):
+    """A parameter value that does not fit its declared type, or an unknown parameter."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str = "string"
+    description: str = ""
+    default: str | None = None
+    required: bool = False
+    enum: tuple[str, ...] = ()
+
+    def term(self, raw: str) -> Literal | NamedNode:
+        if self.enum and raw not in self.enum:
+            raise ParameterError(f"{self.name}: {raw!r} is not one of {', '.join(self.enum)}")
+        try:
+            if self.type == "iri":
+                if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$", raw):
+                    raise ValueError("not an absolute IRI")
+                return NamedNode(raw)
+            if self.type == "integer":
+                return Literal(str(int(raw)), datatype=NamedNode(XSD + "integer"))
+            if self.type == "decimal":
+                return Literal(str(Decimal(raw)), datatype=NamedNode(XSD + "decimal"))
+            if self.type == "boolean":
+                if raw.lower() not in ("true", "false"):
+                    raise ValueError("expected true or false")
+                return Literal(raw.lower(), datatype=NamedNode(XSD + "boolean"))
+            if self.type == "date":
+                return Literal(date.fromisoformat(raw).isoformat(), datatype=NamedNode(XSD + "date"))
+            if self.type == "string":
+                return Literal(raw)
+        except (ValueError, InvalidOperation) as error:
+            raise ParameterError(f"{self.name}: {raw!r} is not a valid {self.type} ({error})") from error
+        raise ParameterError(f"{self.name}: unknown parameter type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    text: str
+    summary: str
+    description: str = ""
+    params: tuple[Parameter, ...] = ()
+    columns: tuple[str, ...] = ()
+    example: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def kind(self) -> str:
+        body = "\n".join(l for l in self.text.splitlines() if not l.lstrip().startswith(("#", "PREFIX", "prefix")))
+        match = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE)
+        return match.group(1).upper() if match else "SELECT"
+
+    def bind(self, values: dict[str, str]) -> dict[str, Literal | NamedNode]:
+        """Typed terms for the given raw values plus defaults; raises on unknown or missing ones."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ParameterError(f"{self.name} has no parameter {', '.join(unknown)} (it takes: {', '.join(known) or 'none'})")
+        bound = {}
+        for parameter in self.params:
+            raw = values.get(parameter.name, parameter.default)
+            if raw is None or raw == "":
+                if parameter.required:
+                    raise ParameterError(f"{self.name}: parameter {parameter.name} is required")
+                continue
+            bound[parameter.name] = parameter.term(str(raw))
+        return bound
+
+    def render(self, values: dict[str, str]) -> str:
+        """The query text with a VALUES block binding the parameters' typed terms.
+
+        One mechanism for the local store and remote endpoints alike (pyoxigraph's
+        substitutions only bind projected variables); terms are serialised by
+        pyoxigraph, so a value can never change the query's structure.
+        """
+        bound = self.bind(values)
+        if not bound:
+            return self.text
+        names = " ".join(f"?_{name}" for name in bound)
+        row = " ".join(str(term) for term in bound.values())
+        match = _TOP_WHERE.search(self.text)
+        if match is None:
+            raise QueryFileError(f"{self.name}: parameters need a WHERE clause to bind into")
+        return f"{self.text[: match.end()]}\n  VALUES ({names}) {{ ({row}) }}\n{self.text[match.end():]}"
+
+
+def parse_query(text: str, name: str) -> NamedQuery:
+    header_lines = []
+    for line in text.splitlines():
+        if line.startswith("#+"):
+            header_lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+        elif line.strip() and not header_lines:
+            break
+        elif header_lines and not line.startswith("#+"):
+            break
+    try:
+        header: dict[str, Any] = yaml.safe_load("\n".join(header_lines)) or {}
+    except yaml.YAMLError as error:
+        raise QueryFileError(f"{name}.rq: header is not valid YAML: {error}") from error
+    if "summary" not in header:
+        raise QueryFileError(f"{name}.rq: header has no summary")
+    params = tuple(
+        Parameter(
+            name=str(p["name"]),
+            type=str(p.get("type", "string")),
+            description=str(p.get("description", "")),
+            default=None if p.get("default") is None else str(p["default"]),
+            required=bool(p.get("required", False)),
+            enum=tuple(str(v) for v in p.get("enum", ())),
+        )
+        for p in header.get("params") or ()
+    )
+    return NamedQuery(
+        name=name,
+        text=text,
+        summary=str(header["summary"]),
+        description=str(header.get("description", "")).strip(),
+        params=params,
+        columns=tuple(header.get("columns") or ()),
+        example=str(header.get("example", "")),
+        tags=tuple(header.get("tags") or ()),
+    )
+
+
+def load_query_file(path: Path) -> NamedQuery:
+    return parse_query(Path(path).read_text(encoding="utf-8"), Path(path).stem)
+
+
+@cache
+def catalogue() -> dict[str, NamedQuery]:
+    """Every named query shipped in this package, by name."""
+    folder = resources.files("healthkg.queries")
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            found[name] = parse_query(entry.read_text(encoding="utf-8"), name)
+    return found

@@ -1,0 +1,82 @@
+"""Shared fixtures: the seed built once per session, and a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from healthkg.cli.pipeline import BuildReport, build, bundled_documents
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    store = tmp_path_factory.mktemp("seed") / "store"
+    with ExitStack() as stack:
+        report = build(bundled_documents(stack), store)
+    return store, report
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_build: tuple[Path, BuildReport]) -> Path:
+    """Path of a store built from the bundled documents (read-only: do not modify)."""
+    return seed_build[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+    @property
+    def sparql(self) -> str:
+        return f"{self.url}/sparql"
+
+
+def serve_in_thread(app: Flask) -> Iterator[LiveServer]:
+    """Run ``app`` under waitress on a free loopback port until the generator is closed."""
+    from waitress.server import create_server
+
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_store: Path) -> Iterator[LiveServer]:
+    """The default app over the seed store, served for real on 127.0.0.1."""
+    from healthkg.server.app import create_app
+
+    yield from serve_in_thread(create_app({"STORE_PATH": str(seed_store)}))
