@@ -125,7 +125,8 @@ class NamedQuery:
         match = _TOP_WHERE.search(self.text)
         if match is None:
             raise QueryFileError(f"{self.name}: parameters need a WHERE clause to bind into")
-        return f"{self.text[: match.end()]}\n  VALUES ({names}) {{ ({row}) }}\n{self.text[match.end():]}"
+        # Same line as the WHERE brace, so error positions keep their line numbers.
+        return f"{self.text[: match.end()]} VALUES ({names}) {{ ({row}) }} {self.text[match.end():]}"
 
 
 def parse_query(text: str, name: str) -> NamedQuery:

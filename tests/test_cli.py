@@ -1,0 +1,103 @@
+"""The command line: build reports, named and ad-hoc queries, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from healthkg.cli.main import cli
+from healthkg.queries.store import read_info
+
+SEED = Path(__file__).resolve().parent.parent / "data" / "documents"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> Path:
+    store = tmp_path / "store"
+    code, output = run("build", "--documents", str(SEED), "--store", str(store))
+    assert code == 0, output
+    return store
+
+
+def test_build_report_names_documents_graphs_and_repairs(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    code, output = run("build", "--documents", str(SEED), "--store", str(store))
+    assert code == 0, output
+    assert "documents read: 1" in output
+    assert "graph/document/" in output
+    assert "repaired" in output and ".md:" in output  # typo repairs are reported with file:line
+    assert read_info(store).triples > 0
+
+
+def test_query_named_csv_and_json(built: Path) -> None:
+    code, output = run("query", "--name", "budget-reconciliation", "--store", str(built), "--format", "csv")
+    assert code == 0, output
+    table = list(csv.DictReader(io.StringIO(output)))
+    assert table and all(row["consistent"] == "true" for row in table)
+    code, output = run("query", "--name", "budget-lines", "--param", "route=inhouse", "--store", str(built), "--format", "json")
+    assert code == 0, output
+    bindings = json.loads(output)["results"]["bindings"]
+    assert bindings and {b["route"]["value"] for b in bindings} == {"inhouse"}
+
+
+def test_query_rejects_bad_parameter(built: Path) -> None:
+    code, output = run("query", "--name", "budget-lines", "--param", "fiscal_year=twenty", "--store", str(built))
+    assert code != 0
+    assert "fiscal_year" in output and "integer" in output
+    code, output = run("query", "--name", "budget-lines", "--param", "colour=red", "--store", str(built))
+    assert code != 0 and "colour" in output
+
+
+def test_malformed_query_file_names_position(built: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rq"
+    bad.write_text("#+ summary: broken\nSELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
+    code, output = run("query", str(bad), "--store", str(built))
+    assert code != 0
+    assert "bad.rq" in output
+    assert re.search(r"\b3:1\b", output)  # pyoxigraph's line:column of the error
+
+
+def test_malformed_document_fails_and_keeps_previous_store(built: Path, tmp_path: Path) -> None:
+    before = read_info(built)
+    bad = tmp_path / "broken.md"
+    bad.write_text(
+        "# 1. 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 2.0.1億円\n",
+        encoding="utf-8",
+    )
+    code, output = run("build", "--documents", str(bad), "--store", str(built))
+    assert code != 0
+    assert f"{bad}:4" in output  # file and line of the bad figure
+    assert "left unchanged" in output
+    after = read_info(built)
+    assert after.version == before.version and after.built_at == before.built_at
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    code, output = run("query", "--name", "budget-lines", "--store", str(tmp_path / "nowhere"))
+    assert code != 0 and "healthkg build" in output
+
+
+def test_validate_passes_on_built_store(built: Path) -> None:
+    code, output = run("validate", "--store", str(built))
+    assert code == 0, output
+
+
+def test_rebuild_replaces_store_atomically(built: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "docs"
+    shutil.copytree(SEED, copy)
+    code, output = run("build", "--documents", str(copy), "--store", str(built))
+    assert code == 0, output
+    leftovers = [p.name for p in built.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []

@@ -1,0 +1,17 @@
+"""Run the modules' doctests through the installed module identity (not --doctest-modules)."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import healthkg.loaders.deck
+import healthkg.loaders.normalize
+
+
+@pytest.mark.parametrize("module", [healthkg.loaders.normalize, healthkg.loaders.deck])
+def test_doctests(module: object) -> None:
+    result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
+    assert result.attempted > 0
+    assert result.failed == 0
