@@ -27,30 +27,31 @@ from rdflib import URIRef
 
 from healthkg.loaders.errors import DocumentError
 from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
-from healthkg.loaders.normalize import normalize
+from healthkg.loaders.text import (
+    BUDGET_WORD,
+    HEADING,
+    ITEM,
+    SourceLine,
+    Span,
+    decode,
+    repaired_lines,
+    span_of,
+    unwrap_figures,
+)
 from healthkg.ontology import HKG
 
 RELISTED_DUPLICATE = "duplicate"
 RELISTED_PORTION = "portion"
 NOT_RELISTED = "no"
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+_HEADING = HEADING
+_ITEM = ITEM
 _NUMBERING = re.compile(r"^(?:\d+\s*[.)]?\s*|[①-⑳]\s*)")
 _DUPLICATE = re.compile(r"\(\s*再掲\s*\)")
 _PARTLY = re.compile(r"\(\s*一部再掲\s*\)")
 _PORTION = re.compile(r"(?:<<|≪|《)\s*再掲\s*:?\s*(?P<what>[^>≫》]*?)\s*(?:>>|≫|》)")
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
-_BUDGET_WORD = "予算額"
-
-
-@dataclass(frozen=True)
-class Span:
-    """Lines ``first``..``last`` (1-based) and their text as the document has it."""
-
-    first: int
-    last: int
-    text: str
+_BUDGET_WORD = BUDGET_WORD
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,6 @@ class DocumentExtract:
     sections: list[ProjectSection]
     repairs: list[Repair]
     warnings: list[Warning_]
-
-
-@dataclass
-class _Line:
-    number: int
-    original: str
-    text: str  # repaired and NFKC-normalised
 
 
 def base_name(name: str) -> str:
@@ -175,31 +169,14 @@ class DeckParser:
         self.warnings: list[Warning_] = []
 
     # -- reading -----------------------------------------------------------------
-    def _read(self) -> tuple[bytes, list[_Line]]:
-        try:
-            raw = self.path.read_bytes()
-        except OSError as error:
-            raise DocumentError(self.path, None, f"cannot read: {error.strerror}") from error
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            raise DocumentError(self.path, line, f"not UTF-8 text (byte {error.start})") from error
-        if not text.strip():
-            raise DocumentError(self.path, None, "the document is empty")
-        lines = []
-        for number, original in enumerate(text.splitlines(), start=1):
-            repaired, done = self.lexicon.repair(number, original)
-            self.repairs.extend(done)
-            if repaired.count("**") % 2:
-                unbalanced = repaired.replace("**", "")
-                self.repairs.append(Repair(number, repaired, unbalanced, "unbalanced ** emphasis markers removed"))
-                repaired = unbalanced
-            lines.append(_Line(number, original, normalize(repaired)))
-        return raw, lines
+    def _read(self) -> tuple[bytes, list[SourceLine]]:
+        raw, text = decode(self.path)
+        lines, repairs = repaired_lines(text, self.lexicon)
+        self.repairs.extend(repairs)
+        return raw, unwrap_figures(lines)
 
     # -- amounts -------------------------------------------------------------------
-    def _amount(self, line: _Line) -> tuple[Amount, int | None, re.Match[str]] | None:
+    def _amount(self, line: SourceLine) -> tuple[Amount, int | None, re.Match[str]] | None:
         """The budget figure on a line and its fiscal year if era-dated; None when absent."""
         match = self.grammar.amount.search(line.text)
         if match is None:
@@ -242,7 +219,7 @@ class DeckParser:
             warnings=self.warnings,
         )
 
-    def _front_matter(self, lines: list[_Line]) -> tuple[str, date | None, str | None]:
+    def _front_matter(self, lines: list[SourceLine]) -> tuple[str, date | None, str | None]:
         title = next((m[2].replace("**", "").strip() for l in lines if (m := _HEADING.match(l.text))), "")
         issued, publisher = None, None
         for index, line in enumerate(lines[:40]):
@@ -265,7 +242,7 @@ class DeckParser:
             return name, project
         return None
 
-    def _sections(self, lines: list[_Line]) -> list[ProjectSection]:
+    def _sections(self, lines: list[SourceLine]) -> list[ProjectSection]:
         sections: list[ProjectSection] = []
         owned: set[int] = set()
         for index, line in enumerate(lines):
@@ -283,7 +260,7 @@ class DeckParser:
                     break
                 end += 1
             body = lines[index + 1 : end]
-            section = ProjectSection(found[0], found[1], Span(line.number, line.number, line.original))
+            section = ProjectSection(found[0], found[1], line.span)
             self._read_section(section, body)
             sections.append(section)
             if section.lines or section.totals:
@@ -291,17 +268,17 @@ class DeckParser:
         self._orphan_figures(lines, owned, sections)
         return sections
 
-    def _orphan_figures(self, lines: list[_Line], owned: set[int], sections: list[ProjectSection]) -> None:
+    def _orphan_figures(self, lines: list[SourceLine], owned: set[int], sections: list[ProjectSection]) -> None:
         headings = {s.heading.first for s in sections}
         for index, line in enumerate(lines):
             if index not in owned and line.number not in headings and self._amount(line):
                 self.warnings.append(Warning_(line.number, "budget figure outside any project section: ignored"))
 
-    def _read_section(self, section: ProjectSection, body: list[_Line]) -> None:
+    def _read_section(self, section: ProjectSection, body: list[SourceLine]) -> None:
         """Walk a project section: header (totals, summary) first, then items and blocks."""
-        pending_route: tuple[URIRef, _Line] | None = None
+        pending_route: tuple[URIRef, SourceLine] | None = None
         in_header = True
-        pending: list[tuple[str, list[_Line]]] = []  # ("item"|"block", lines) in document order
+        pending: list[tuple[str, list[SourceLine]]] = []  # ("item"|"block", lines) in document order
         index = 0
         while index < len(body):
             line = body[index]
@@ -349,25 +326,24 @@ class DeckParser:
             else:
                 self._block(section, group)
 
-    def _declared_total(self, section: ProjectSection, line: _Line, figure: tuple[Amount, int | None, re.Match[str]],
-                        route: URIRef | None, first: _Line) -> None:
+    def _declared_total(self, section: ProjectSection, line: SourceLine, figure: tuple[Amount, int | None, re.Match[str]],
+                        route: URIRef | None, first: SourceLine) -> None:
         amount, year, _ = figure
         if year is None:
             raise DocumentError(self.path, line.number, "a project total must be era-dated (e.g. 令和2年度予算額…)")
-        text = line.original if first is line else f"{first.original}\n{line.original}"
         section.totals.append(
             DeclaredTotal(year, route or self.lexicon.default_route, amount, bool(_PARTLY.search(line.text)),
-                          Span(first.number, line.number, text))
+                          span_of([first] if first is line else [first, line]))
         )
 
-    def _section_year(self, section: ProjectSection, line: _Line) -> int:
+    def _section_year(self, section: ProjectSection, line: SourceLine) -> int:
         years = {total.fiscal_year for total in section.totals}
         if len(years) == 1:
             return years.pop()
         reason = "its section declares no era-dated total" if not years else f"its section declares several years {sorted(years)}"
         raise DocumentError(self.path, line.number, f"cannot tell the fiscal year of this budget figure: {reason}")
 
-    def _item(self, section: ProjectSection, group: list[_Line]) -> None:
+    def _item(self, section: ProjectSection, group: list[SourceLine]) -> None:
         text = " ".join(l.text for l in group)
         located = [(l, self._amount(l)) for l in group]
         figures = [(l, f) for l, f in located if f]
@@ -386,7 +362,7 @@ class DeckParser:
         description = self._clean_description(rest)
         self._add_line(section, names, description, amount, year, text, group, amount_line)
 
-    def _block(self, section: ProjectSection, block: list[_Line]) -> None:
+    def _block(self, section: ProjectSection, block: list[SourceLine]) -> None:
         heading = block[0]
         names = _HEADING.match(heading.text)[2].replace("**", "").strip().lstrip("●").strip()  # type: ignore[index]
         figure_at = next((i for i, l in enumerate(block) if self._amount(l)), None)
@@ -399,7 +375,7 @@ class DeckParser:
             section.lines.append(
                 BudgetLine(_DUPLICATE.sub("", names).strip(), [base_name(n) for n in split_names(_DUPLICATE.sub("", names))],
                            year, route, RELISTED_DUPLICATE if duplicate else NOT_RELISTED, None,
-                           self._paragraph(block[1:]), Span(heading.number, heading.number, heading.original))
+                           self._paragraph(block[1:]), heading.span)
             )
             return
         amount_line = block[figure_at]
@@ -409,7 +385,7 @@ class DeckParser:
                        " ".join(l.text for l in scope), scope, amount_line)
 
     def _add_line(self, section: ProjectSection, names: str, description: str, amount: Amount, year: int | None,
-                  text: str, lines: list[_Line], amount_line: _Line) -> None:
+                  text: str, lines: list[SourceLine], amount_line: SourceLine) -> None:
         if _PORTION.search(text):
             relisting = RELISTED_PORTION
         elif _DUPLICATE.search(names):
@@ -426,7 +402,7 @@ class DeckParser:
                 relisting=relisting,
                 amount=amount,
                 description=description,
-                span=Span(lines[0].number, lines[-1].number, "\n".join(l.original for l in lines)),
+                span=span_of(lines),
             )
         )
 
@@ -437,7 +413,7 @@ class DeckParser:
             text = self.grammar.route.sub("", text)
         return text.strip(" :")
 
-    def _paragraph(self, lines: list[_Line]) -> str:
+    def _paragraph(self, lines: list[SourceLine]) -> str:
         """The first paragraph of running text, skipping route headings and figures."""
         collected: list[str] = []
         for line in lines:

@@ -1,0 +1,118 @@
+"""The lines of a document as the parsers see them: repaired, normalised, unwrapped.
+
+PDF-to-text conversion leaves typos and breaks budget figures across lines
+(``予算額`` / ``11億円``). Both are undone here, once, so that every parser works
+on clean lines while provenance keeps the document's own text and line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.lexicon import Lexicon, Repair
+from healthkg.loaders.normalize import normalize
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+NUMBERED = re.compile(r"^\s*\d+\s*[.)]\s+(.*)$")
+BUDGET_WORD = "予算額"
+
+# A figure cut after its keyword, or inside the number: the next line carries the rest.
+_DANGLING_KEYWORD = re.compile(rf"{BUDGET_WORD}\s*:?\s*$")
+_DANGLING_NUMBER = re.compile(rf"{BUDGET_WORD}\s*:?\s*[\d.,]+$")
+_STARTS_WITH_NUMBER = re.compile(r"^[\d.,]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines ``first``..``last`` (1-based) and their text as the document has it."""
+
+    first: int
+    last: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One logical line: usually one physical line, two when a figure was wrapped."""
+
+    number: int
+    end: int
+    original: str
+    text: str  # repaired and NFKC-normalised
+
+    @property
+    def span(self) -> Span:
+        return Span(self.number, self.end, self.original)
+
+
+def heading_title(line: SourceLine) -> tuple[int, str] | None:
+    """Level and plain title of a Markdown heading line (emphasis markers dropped)."""
+    match = HEADING.match(line.text)
+    return (len(match[1]), match[2].replace("**", "").strip()) if match else None
+
+
+def span_of(lines: list[SourceLine]) -> Span:
+    return Span(lines[0].number, lines[-1].end, "\n".join(line.original for line in lines))
+
+
+def decode(path: Path) -> tuple[bytes, str]:
+    """The document's bytes and text; unreadable or empty input names the file and line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DocumentError(path, None, f"cannot read: {error.strerror}") from error
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DocumentError(path, line, f"not UTF-8 text (byte {error.start})") from error
+    if not text.strip():
+        raise DocumentError(path, None, "the document is empty")
+    return raw, text
+
+
+def repaired_lines(text: str, lexicon: Lexicon) -> tuple[list[SourceLine], list[Repair]]:
+    """Apply the alias table and balance ``**``; every change is returned as a Repair."""
+    lines, repairs = [], []
+    for number, original in enumerate(text.splitlines(), start=1):
+        repaired, done = lexicon.repair(number, original)
+        repairs.extend(done)
+        if repaired.count("**") % 2:
+            unbalanced = repaired.replace("**", "")
+            repairs.append(Repair(number, repaired, unbalanced, "unbalanced ** emphasis markers removed"))
+            repaired = unbalanced
+        lines.append(SourceLine(number, number, original, normalize(repaired)))
+    return lines, repairs
+
+
+def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
+    """Join a budget figure that the conversion broke across two lines into one logical line.
+
+    Blank lines between the two halves are dropped with the join; the joined
+    line keeps both physical line numbers so provenance still names them.
+    """
+    result: list[SourceLine] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        follower = index + 1
+        while follower < len(lines) and not lines[follower].text:
+            follower += 1
+        rest = lines[follower] if follower < len(lines) else None
+        joined = None
+        if rest is not None and _DANGLING_KEYWORD.search(line.text) and _STARTS_WITH_NUMBER.match(rest.text):
+            joined = f"{line.text} {rest.text}"
+        elif rest is not None and _DANGLING_NUMBER.search(line.text):
+            joined = line.text + rest.text
+        if joined is None or rest is None:
+            result.append(line)
+            index += 1
+            continue
+        original = "\n".join(l.original for l in lines[index : follower + 1])
+        result.append(SourceLine(line.number, rest.end, original, joined))
+        index = follower + 1
+    return result

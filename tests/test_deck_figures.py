@@ -1,0 +1,163 @@
+"""The deck parser reads budget figures the way documents of the family write them.
+
+Each test writes a few lines in the family's style and checks the parsed
+records: units and their precision, full-width digits and commas, eras (元年
+too), relisting markers, program groups and figures wrapped over lines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from healthkg.loaders.deck import DocumentExtract, parse_document
+from healthkg.loaders.errors import DocumentError
+from healthkg.ontology import ID
+
+HEADER = "# テスト資料\n\n令和3年6月1日\n\n内閣官房健康・医療戦略室\n\n"
+
+
+def parse(tmp_path: Path, body: str, name: str = "deck.md") -> DocumentExtract:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return parse_document(path)
+
+
+def only_section(extract: DocumentExtract):  # type: ignore[no-untyped-def]
+    sections = [s for s in extract.sections if s.lines or s.totals]
+    assert len(sections) == 1
+    return sections[0]
+
+
+@pytest.mark.parametrize(
+    ("stated", "yen", "precision"),
+    [
+        ("175億円", "17500000000", "100000000"),
+        ("18.9億円", "1890000000", "10000000"),
+        ("0.8億円", "80000000", "10000000"),
+        ("19,876百万円", "19876000000", "1000000"),
+        ("1,234.5百万円", "1234500000", "100000"),
+        ("12,345,678千円", "12345678000", "1000"),
+        ("１９，８７６百万円", "19876000000", "1000000"),  # full-width digits and comma
+        ("１８．９億円", "1890000000", "10000000"),  # full-width decimal point
+        ("3万円", "30000", "10000"),
+    ],
+)
+def test_amount_units_and_precision(tmp_path: Path, stated: str, yen: str, precision: str) -> None:
+    extract = parse(tmp_path, f"# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 {stated}\n")
+    total = only_section(extract).totals[0]
+    assert total.amount.yen == Decimal(yen)
+    assert total.amount.precision == Decimal(precision)
+    assert total.fiscal_year == 2021
+
+
+@pytest.mark.parametrize(
+    ("era", "year"),
+    [("令和2年度", 2020), ("令和元年度", 2019), ("平成31年度", 2019), ("平成30年度", 2018), ("令和３年度", 2021)],
+)
+def test_eras_give_gregorian_fiscal_years(tmp_path: Path, era: str, year: int) -> None:
+    extract = parse(tmp_path, f"# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n{era}予算額 10億円\n")
+    assert only_section(extract).totals[0].fiscal_year == year
+
+
+def test_issued_date_in_first_year_of_an_era(tmp_path: Path) -> None:
+    path = tmp_path / "gannen.md"
+    path.write_text("# 資料\n\n令和元年5月20日\n\n内閣官房健康・医療戦略室\n", encoding="utf-8")
+    extract = parse_document(path)
+    assert extract.issued is not None and extract.issued.isoformat() == "2019-05-20"
+    assert extract.publisher == "内閣官房健康・医療戦略室"
+
+
+def test_relisting_markers_and_routes(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 60億円(一部再掲)\n\n"
+        "インハウス研究機関経費\n令和3年度予算額 5億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n"
+        "- **甲事業(再掲)**: 別の説明 予算額20億円\n"
+        "- **乙事業**: 説明 予算額40億円 <<再掲:医薬品関連部分>>\n"
+        "- **丙事業**: 説明 インハウス研究機関経費 予算額5億円\n"
+    )
+    section = only_section(parse(tmp_path, body))
+    assert section.totals[0].partly_relisted and not section.totals[1].partly_relisted
+    found = [(l.label, l.relisting, l.route) for l in section.lines]
+    assert found == [
+        ("甲事業", "no", ID["route-amed"]),
+        ("甲事業", "duplicate", ID["route-amed"]),
+        ("乙事業", "portion", ID["route-amed"]),
+        ("丙事業", "no", ID["route-inhouse"]),
+    ]
+
+
+def test_program_group_shares_one_figure(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業** / 乙事業(分野A/分野B) / 丙計画 予算額20億円\n"
+    )
+    line = only_section(parse(tmp_path, body)).lines[0]
+    assert line.programs == ["甲事業", "乙事業", "丙計画"]  # the slash inside parentheses does not split
+    assert line.amount is not None and line.amount.yen == Decimal("2000000000")
+
+
+@pytest.mark.parametrize(
+    ("figure", "first", "last"),
+    [
+        ("予算額\n30.5億円", 12, 13),  # cut after the keyword
+        ("予算額\n\n30.5億円", 12, 14),  # … with a blank line between
+        ("予算額 30\n.5億円", 12, 13),  # cut inside the number
+        ("予算額 30.5\n億円", 12, 13),  # cut before the unit
+    ],
+)
+def test_figures_wrapped_onto_the_next_line(tmp_path: Path, figure: str, first: int, last: int) -> None:
+    body = f"# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 30.5億円\n\n- **甲事業**: 説明 {figure}\n"
+    line = only_section(parse(tmp_path, body)).lines[0]
+    assert line.amount is not None and line.amount.yen == Decimal("3050000000")
+    assert (line.span.first, line.span.last) == (first, last)
+    assert line.span.text.splitlines()[0].startswith("- **甲事業**")
+
+
+def test_wrapped_declared_total(tmp_path: Path) -> None:
+    body = "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額\n\n120.5億円\n"
+    total = only_section(parse(tmp_path, body)).totals[0]
+    assert total.amount.yen == Decimal("12050000000")
+    assert (total.span.first, total.span.last) == (9, 12)  # route heading to the figure's second half
+
+
+def test_block_style_figures(tmp_path: Path) -> None:
+    body = (
+        "# 5. 架空の研究プロジェクト\n\n日本医療研究開発機構対象経費\n平成30年度予算額 4,000千円\n\n"
+        "## ●甲事業\n\n平成30年度予算額 1,500千円\n\n甲の説明\n\n"
+        "## ●乙事業\n\nインハウス研究機関経費\n平成30年度予算額 2,500千円 <<再掲:関連部分>>\n\n乙の説明\n"
+    )
+    section = only_section(parse(tmp_path, body))
+    assert section.project is None and section.name == "架空の研究プロジェクト"
+    assert [(l.label, l.fiscal_year, l.relisting, l.route, l.description) for l in section.lines] == [
+        ("甲事業", 2018, "no", ID["route-amed"], "甲の説明"),
+        ("乙事業", 2018, "portion", ID["route-inhouse"], "乙の説明"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 約20億円\n", 10, "not understood"),
+        ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n予算額 20億円\n", 10, "era-dated"),
+        ("# 医薬品プロジェクト\n\n- **甲事業**: 説明 予算額20億円\n", 9, "fiscal year"),
+        ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n- **甲事業**: 予算額 2\n(注)\n", 12, "not understood"),
+    ],
+)
+def test_malformed_figures_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse(tmp_path, body, name="bad.md")
+    assert caught.value.line == line
+    assert caught.value.path.name == "bad.md"
+    assert message in str(caught.value) and f"bad.md:{line}" in str(caught.value)
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "sjis.md"
+    path.write_bytes("# 資料\n\n令和3年度\n".encode("utf-8") + "予算額".encode("shift_jis"))
+    with pytest.raises(DocumentError) as caught:
+        parse_document(path)
+    assert caught.value.line == 4
