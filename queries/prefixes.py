@@ -1,0 +1,60 @@
+"""Compact IRIs (CURIEs) from one authority: bioregistry, plus healthkg's own namespaces.
+
+The registry ships offline with the ``bioregistry`` package. It is asked for
+the URI prefixes used in RDF (``http://id.nlm.nih.gov/mesh/`` rather than the
+MeSH browser's page address), so that a CURIE shown anywhere expands back to
+exactly the IRI stored in the graph.
+
+>>> compact("http://purl.obolibrary.org/obo/MONDO_0004992")
+'MONDO:0004992'
+>>> compact("https://w3id.org/healthkg/ontology#inProject")
+'hkg:inProject'
+>>> expand(compact("http://id.nlm.nih.gov/mesh/D003141"))
+'http://id.nlm.nih.gov/mesh/D003141'
+>>> compact("urn:example:unknown") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+import bioregistry
+import curies
+
+from healthkg.ontology import GRAPH, HKG, ID
+
+# Our namespaces are not in the registry; their prefixes are the ontology's
+# vann:preferredNamespacePrefix (hkg) and the path segments of the IRI scheme.
+OWN_PREFIXES = {"hkg": str(HKG), "id": str(ID), "graph": str(GRAPH)}
+
+
+@cache
+def converter() -> curies.Converter:
+    """healthkg's namespaces first, then every bioregistry prefix, RDF URI forms preferred."""
+    registry = bioregistry.manager.get_converter(
+        uri_prefix_priority=["rdf", "default"], prefix_priority=["preferred", "default"]
+    )
+    return curies.chain([curies.Converter.from_prefix_map(OWN_PREFIXES), registry])
+
+
+def compact(iri: str) -> str | None:
+    """The CURIE of ``iri``, or None when no registered prefix covers it."""
+    return converter().compress(iri)
+
+
+def expand(curie: str) -> str | None:
+    """The IRI of a CURIE, or None when its prefix is unknown."""
+    return converter().expand(curie)
+
+
+def prefix_map(iris: Iterable[str]) -> dict[str, str]:
+    """The prefixes (and their URI prefixes) needed to compact ``iris``, sorted by prefix."""
+    used: dict[str, str] = {}
+    conv = converter()
+    for iri in iris:
+        parsed = conv.parse_uri(iri)
+        if parsed is not None and parsed.prefix is not None:
+            used[parsed.prefix] = conv.bimap[parsed.prefix]
+    return dict(sorted(used.items(), key=lambda item: item[0].lower()))
