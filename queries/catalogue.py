@@ -122,11 +122,18 @@ class NamedQuery:
             return self.text
         names = " ".join(f"?_{name}" for name in bound)
         row = " ".join(str(term) for term in bound.values())
-        match = _TOP_WHERE.search(self.text)
+        text = self.text
+        for name, term in bound.items():
+            if isinstance(term, NamedNode):
+                # Engines (Oxigraph among them) do not join VALUES into `SERVICE ?var`, so an
+                # endpoint parameter is written in place: a validated IRI, serialised as <...>.
+                pattern = re.compile(rf"(\bSERVICE\s+(?:SILENT\s+)?)\?_{name}\b", re.IGNORECASE)
+                text = pattern.sub(lambda m, t=term: m.group(1) + str(t), text)
+        match = _TOP_WHERE.search(text)
         if match is None:
             raise QueryFileError(f"{self.name}: parameters need a WHERE clause to bind into")
         # Same line as the WHERE brace, so error positions keep their line numbers.
-        return f"{self.text[: match.end()]} VALUES ({names}) {{ ({row}) }} {self.text[match.end():]}"
+        return f"{text[: match.end()]} VALUES ({names}) {{ ({row}) }} {text[match.end():]}"
 
 
 def parse_query(text: str, name: str) -> NamedQuery:
