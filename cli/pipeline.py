@@ -16,13 +16,17 @@ from importlib import resources
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.facts import SkippedFact, load_facts
+from healthkg.loaders.mappings import mapping_triples
 from healthkg.loaders.triples import document_graph_iri, document_slug, document_triples, fiscal_year_triples
 from healthkg.ontology import GRAPH, HKG, ontology_graph, reference_graph
 from healthkg.ontology.qc import Violation, run_qc
+from healthkg.ontology.reasoning import InconsistentGraph, ReasonerUnavailable, infer
+from healthkg.ontology.validation import store_graph
 from healthkg.queries.store import BuildInfo, write_store
 
 DOCUMENT_SUFFIXES = (".md", ".txt")
@@ -38,6 +42,8 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    skipped_facts: list[SkippedFact] = field(default_factory=list)
+    reasoning_seconds: float = 0.0
     nquads: bytes = b""
     store: Store = field(default_factory=Store, repr=False)
 
@@ -77,6 +83,9 @@ def _add_graph(dataset: Store, name: URIRef, graph: Graph) -> int:
 def _fiscal_years(dataset: Store) -> Iterator[int]:
     for quad in dataset.quads_for_pattern(None, NamedNode(str(HKG.fiscalYearNumber)), None, None):
         yield int(quad.object.value)
+    for bound in (HKG.firstFiscalYear, HKG.lastFiscalYear):  # plan periods name fiscal years by IRI
+        for quad in dataset.quads_for_pattern(None, NamedNode(str(bound)), None, None):
+            yield int(quad.object.value.rsplit("/", 1)[1])
 
 
 def assemble(documents: list[Path]) -> BuildReport:
@@ -96,14 +105,37 @@ def assemble(documents: list[Path]) -> BuildReport:
         name = document_graph_iri(extract)
         report.graphs[str(name)] = _add_graph(dataset, name, document_triples(extract))
         report.warnings.extend(f"{path}:{w.line}: {w.message}" for w in extract.warnings)
+    _add_curated(report, dataset)
     report.graphs[str(GRAPH.calendar)] = _add_graph(dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset)))
     report.nquads = dataset.dump(format=RdfFormat.N_QUADS) or b""
     report.store = dataset
     return report
 
 
+def _add_curated(report: BuildReport, dataset: Store) -> None:
+    """Curated facts (matched to the programs documents name) and external mappings, each in its own graph."""
+    program = (NamedNode(str(RDF.type)), NamedNode(str(HKG.Program)))
+    known = {URIRef(quad.subject.value) for quad in dataset.quads_for_pattern(None, *program, None)}
+    facts = load_facts(known_programs=known)
+    report.skipped_facts = facts.skipped
+    report.graphs[str(GRAPH.facts)] = _add_graph(dataset, GRAPH.facts, facts.graph)
+    report.graphs[str(GRAPH.mappings)] = _add_graph(dataset, GRAPH.mappings, mapping_triples())
+
+
+def reason(report: BuildReport) -> None:
+    """Run HermiT on the assembled dataset; its entailments become the inferred graph."""
+    try:
+        result = infer(ontology_graph(), store_graph(report.store))
+    except (InconsistentGraph, ReasonerUnavailable) as error:
+        raise BuildError(str(error)) from error
+    report.reasoning_seconds = result.seconds
+    report.graphs[str(GRAPH.inferred)] = _add_graph(report.store, GRAPH.inferred, result.inferred)
+    report.nquads = report.store.dump(format=RdfFormat.N_QUADS) or b""
+
+
 def check(report: BuildReport) -> None:
-    """Run the QC queries on the assembled in-memory dataset."""
+    """Reason (raising BuildError if the graph is inconsistent), then run the QC queries and SHACL shapes."""
+    reason(report)
     report.violations = run_qc(report.store)
 
 

@@ -28,7 +28,9 @@ def qc_queries() -> dict[str, str]:
 
 
 def run_qc(store: Store) -> list[Violation]:
-    """Every row of every violation query, on the union of the store's graphs."""
+    """Every row of every violation query, then every SHACL result, on the union of the store's graphs."""
+    from healthkg.ontology.validation import shacl_violations, store_graph
+
     found = []
     for name, text in qc_queries().items():
         results = store.query(text, use_default_graph_as_union=True)
@@ -36,4 +38,5 @@ def run_qc(store: Store) -> list[Violation]:
         variables = [v.value for v in results.variables]
         for solution in results:
             found.append(Violation(name, {v: str(solution[v]) for v in variables if solution[v] is not None}))
+    found.extend(shacl_violations(store_graph(store)))
     return found

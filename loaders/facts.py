@@ -1,0 +1,248 @@
+"""Curated facts (``healthkg.data/curated/facts.tsv``) as RDF in their own named graph.
+
+Each row was verified on a public government page; its URL and a short quote
+travel with it. A row becomes the statement it supports (program → ministry,
+bureau, AMED department, project, disease area, purpose, predecessor, or a whole
+program budget for a fiscal year) plus a ``hkg:CuratedFact`` that reifies that
+statement and carries ``prov:wasDerivedFrom`` the source URL, the quote and the
+fiscal year the fact held in. Rows the model cannot place are not guessed at:
+they come back as :class:`SkippedFact` for the audit.
+
+Programs are matched by the identity the document loaders use
+(:func:`healthkg.loaders.triples.program_iri` of the base name), so a curated
+fact lands on the program a document lists, whichever document it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+
+from rdflib import PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+
+from healthkg.loaders.deck import base_name
+from healthkg.loaders.lexicon import Lexicon, default_lexicon
+from healthkg.loaders.normalize import match_key
+from healthkg.loaders.triples import fiscal_year_iri, program_iri
+from healthkg.ontology import HKG, ID, reference_graph
+
+FACTS_FILE = "curated/facts.tsv"
+_COLUMNS = ("subject", "subject_kind", "predicate", "object", "fiscal_year", "amount_yen", "unit", "source_url", "quote")
+_UNIT_PRECISION = {"千円": Decimal(1000)}
+_LARGEST_PRECISION = Decimal(100_000_000)
+_LINKS = {"ministry": HKG.administeredBy, "successor_of": HKG.successorOf,
+          "disease_area": HKG.concernsDiseaseArea, "purpose": HKG.concernsPurpose,
+          "integrated_project": HKG.partOfProject}
+_UNIT_LINKS = {"lead_bureau": HKG.leadBureau, "amed_department": HKG.amedDepartment}
+_TARGET_KIND = {"ministry": HKG.Ministry, "disease_area": HKG.DiseaseArea, "purpose": HKG.DevelopmentPurpose,
+                "integrated_project": HKG.IntegratedProject}
+
+
+class FactsFileError(ValueError):
+    """The curated facts file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class FactRow:
+    line: int
+    subject: str
+    subject_kind: str
+    predicate: str
+    object: str
+    fiscal_year: int | None
+    amount_yen: Decimal | None
+    unit: str
+    source_url: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class SkippedFact:
+    row: FactRow
+    reason: str
+
+    def __str__(self) -> str:
+        year = f" FY{self.row.fiscal_year}" if self.row.fiscal_year else ""
+        return f"facts.tsv:{self.row.line}: {self.row.subject} {self.row.predicate} {self.row.object}{year}: {self.reason}"
+
+
+@dataclass
+class FactsLoad:
+    graph: Graph
+    skipped: list[SkippedFact]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:12]
+
+
+def read_facts(text: str | None = None, name: str = FACTS_FILE) -> list[FactRow]:
+    """Rows of the curated file (``#`` lines are comments); raises FactsFileError naming the line."""
+    if text is None:
+        text = resources.files("healthkg.data").joinpath(FACTS_FILE).read_text(encoding="utf-8")
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line and not line.startswith("#")]
+    if not numbered or tuple(numbered[0][1].split("\t")) != _COLUMNS:
+        raise FactsFileError(f"{name}: the header must be {' | '.join(_COLUMNS)}")
+    rows = []
+    for number, line in numbered[1:]:
+        cells = next(csv.reader([line], delimiter="\t"))
+        if len(cells) != len(_COLUMNS):
+            raise FactsFileError(f"{name}:{number}: expected {len(_COLUMNS)} tab-separated columns, found {len(cells)}")
+        record = dict(zip(_COLUMNS, cells))
+        if not record["source_url"].startswith(("http://", "https://")):
+            raise FactsFileError(f"{name}:{number}: source_url must be an http(s) URL, not {record['source_url']!r}")
+        try:
+            year = int(record["fiscal_year"]) if record["fiscal_year"] else None
+            amount = Decimal(record["amount_yen"]) if record["amount_yen"] else None
+        except ArithmeticError as error:
+            raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
+        if amount is not None and amount <= 0:
+            raise FactsFileError(f"{name}:{number}: amount_yen must be positive")
+        rows.append(FactRow(number, record["subject"], record["subject_kind"], record["predicate"], record["object"],
+                            year, amount, record["unit"], record["source_url"], record["quote"]))
+    return rows
+
+
+def _precision(amount: Decimal, unit: str) -> Decimal:
+    """千円 figures are exact to the 千円; rounded 億円 figures to their last non-zero digit."""
+    if unit in _UNIT_PRECISION:
+        return _UNIT_PRECISION[unit]
+    step = _LARGEST_PRECISION
+    while step > 1 and amount % step:
+        step /= 10
+    return step
+
+
+def _stated(amount: Decimal, unit: str) -> str:
+    divisor = Decimal(1000) if unit == "千円" else Decimal(100_000_000)
+    return f"{(amount / divisor).normalize():f}{unit}"
+
+
+class _Loader:
+    def __init__(self, lexicon: Lexicon, known_programs: set[URIRef]) -> None:
+        self.lexicon = lexicon
+        self.known = known_programs
+        self.graph = Graph()
+        self.graph.bind("hkg", HKG)
+        self.graph.bind("id", ID)
+        self.skipped: list[SkippedFact] = []
+        self.ministries: dict[URIRef, URIRef] = {}
+        self.periods = self._plan_years(reference_graph())
+
+    @staticmethod
+    def _plan_years(reference: Graph) -> dict[URIRef, range]:
+        years: dict[URIRef, range] = {}
+        for project, plan in reference.subject_objects(HKG.partOfPlan):
+            period = reference.value(plan, HKG.hasPeriod)
+            first, last = reference.value(period, HKG.firstFiscalYear), reference.value(period, HKG.lastFiscalYear)
+            if first is not None and last is not None:
+                years[URIRef(project)] = range(int(str(first).rsplit("/", 1)[1]), int(str(last).rsplit("/", 1)[1]) + 1)
+        return years
+
+    def skip(self, row: FactRow, reason: str) -> None:
+        self.skipped.append(SkippedFact(row, reason))
+
+    def source(self, row: FactRow) -> URIRef:
+        url = URIRef(row.source_url)
+        self.graph.add((url, RDF.type, HKG.CuratedSource))
+        return url
+
+    def program(self, name: str, row: FactRow) -> URIRef:
+        base = base_name(name)
+        node = program_iri(base)
+        self.graph.add((node, RDF.type, HKG.Program))
+        if node not in self.known:  # a document's label wins: one ja label per program
+            self.graph.add((node, RDFS.label, Literal(base, lang="ja")))
+            self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
+            self.known.add(node)
+        return node
+
+    def fact(self, row: FactRow, subject: URIRef, predicate: URIRef, obj: URIRef) -> None:
+        self.graph.add((subject, predicate, obj))
+        node = ID[f"fact/{_digest(row.source_url, subject, predicate, obj, row.fiscal_year)}"]
+        self.graph.add((node, RDF.type, HKG.CuratedFact))
+        self.graph.add((node, RDF.subject, subject))
+        self.graph.add((node, RDF.predicate, predicate))
+        self.graph.add((node, RDF.object, obj))
+        self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
+        self.graph.add((node, HKG.quote, Literal(row.quote)))
+        if row.fiscal_year is not None:
+            self.graph.add((node, HKG.asOfFiscalYear, fiscal_year_iri(row.fiscal_year)))
+            self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
+
+    def unit(self, row: FactRow, program: URIRef) -> URIRef:
+        unit = ID[f"unit/{_digest(match_key(row.object))}"]
+        self.graph.add((unit, RDF.type, HKG.OrganizationalUnit))
+        name = Literal(row.object, lang="ja")
+        first = self.graph.value(unit, RDFS.label)
+        self.graph.add((unit, RDFS.label if first in (None, name) else SKOS.altLabel, name))
+        self.graph.add((unit, PROV.wasDerivedFrom, self.source(row)))
+        parent = self.lexicon.lookup("AMED") if row.predicate == "amed_department" else self.ministries.get(program)
+        if parent is not None:
+            self.graph.add((unit, HKG.unitOf, parent))
+        return unit
+
+    def budget(self, row: FactRow, program: URIRef) -> None:
+        if row.fiscal_year is None or row.amount_yen is None or not row.unit:
+            self.skip(row, "a budget needs a fiscal year, an amount and its unit")
+            return
+        node = ID[f"program-budget/{str(program).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
+        label = self.graph.value(program, RDFS.label) or row.subject
+        self.graph.add((node, RDF.type, HKG.ProgramBudget))
+        self.graph.add((node, RDFS.label, Literal(f"{label} {row.fiscal_year}年度 事業予算({row.object})", lang="ja")))
+        self.graph.add((node, HKG.budgetOfProgram, program))
+        self.graph.add((node, HKG.fiscalYear, fiscal_year_iri(row.fiscal_year)))
+        self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
+        self.graph.add((node, HKG.amountYen, Literal(row.amount_yen, datatype=XSD.decimal)))
+        self.graph.add((node, HKG.precisionYen, Literal(_precision(row.amount_yen, row.unit), datatype=XSD.decimal)))
+        self.graph.add((node, HKG.statedAmount, Literal(_stated(row.amount_yen, row.unit))))
+        self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
+        self.graph.add((node, HKG.quote, Literal(row.quote)))
+
+    def link(self, row: FactRow, program: URIRef) -> None:
+        predicate = _LINKS[row.predicate]
+        if row.predicate == "successor_of":
+            self.fact(row, program, predicate, self.program(row.object, row))
+            return
+        target = self.lexicon.lookup(row.object, _TARGET_KIND[row.predicate])
+        if target is None:
+            self.skip(row, f"{row.object!r} names no {_TARGET_KIND[row.predicate].fragment} of the reference vocabulary")
+            return
+        if row.predicate == "integrated_project":
+            years = self.periods.get(target)
+            if years is None or row.fiscal_year not in years:
+                self.skip(row, "the listing is for a fiscal year outside the plan period of the project of that name")
+                return
+        if row.predicate == "ministry":
+            self.ministries[program] = target
+        self.fact(row, program, predicate, target)
+
+    def row(self, row: FactRow) -> None:
+        if row.subject_kind == "namesake-program":
+            self.skip(row, "the source describes a different program that shares the name")
+        elif row.subject_kind != "program":
+            self.skip(row, f"facts whose subject is a {row.subject_kind}, not a program, stay in the curated file only")
+        elif row.predicate in _LINKS:
+            self.link(row, self.program(row.subject, row))
+        elif row.predicate in _UNIT_LINKS:
+            program = self.program(row.subject, row)
+            self.fact(row, program, _UNIT_LINKS[row.predicate], self.unit(row, program))
+        elif row.predicate == "budget_fy":
+            self.budget(row, self.program(row.subject, row))
+        else:
+            self.skip(row, "a free-text note, not a statement the model holds")
+
+
+def load_facts(rows: Iterable[FactRow] | None = None, known_programs: Iterable[URIRef] = (),
+               lexicon: Lexicon | None = None) -> FactsLoad:
+    """The facts graph; ``known_programs`` are programs documents already label (their label is kept)."""
+    ordered = sorted(read_facts() if rows is None else rows, key=lambda r: (r.predicate != "ministry", r.line))
+    loader = _Loader(lexicon or default_lexicon(), set(known_programs))
+    for row in ordered:
+        loader.row(row)
+    loader.skipped.sort(key=lambda s: s.row.line)
+    return FactsLoad(loader.graph, loader.skipped)
