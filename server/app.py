@@ -1,19 +1,70 @@
-"""The Flask application factory: configuration and the graph come in, nothing is global."""
+"""The Flask application factory: configuration and the graph come in, nothing is global.
+
+Every setting can also come from the environment with the ``HEALTHKG_`` prefix
+(values parsed as JSON: ``HEALTHKG_QUERY_TIMEOUT=5``, ``HEALTHKG_UPDATE_ENABLED=true``).
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from healthkg.server import errors, operations
+from healthkg.server.description import Statistics
+from healthkg.server.execution import QueryRunner
 from healthkg.server.graph import GraphService
+from healthkg.server.metrics import Metrics
+from healthkg.server.result_cache import ResultCache
 
+MiB = 1024 * 1024
 DEFAULTS: dict[str, Any] = {
     "STORE_PATH": "var/store",
+    # Serve from memory: analytical queries ran 5-6x faster there than on the on-disk store.
     "IN_MEMORY": True,
+    "SPARQL_BACKEND_URL": None,  # read a remote SPARQL 1.1 endpoint instead of the embedded store
+    "SPARQL_BACKEND_TOKEN": None,
+    "QUERY_TIMEOUT": 30.0,  # seconds per query, then 503
+    "MAX_ROWS": 100_000,  # rows (or triples) per result, then cut with a Healthkg-Truncated header
+    "MAX_CONTENT_LENGTH": 16 * MiB,  # request bodies, then 413
+    "QUERY_WORKERS": 8,
+    "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
+    "RESULT_CACHE_ENTRIES": 512,
+    "RESULT_CACHE_ENTRY_BYTES": 1 * MiB,
+    "UPDATE_ENABLED": False,  # SPARQL Update and the Graph Store Protocol
+    "UPDATE_TOKEN": None,
+    "CORS_ORIGINS": "*",  # "*", "https://a.example, https://b.example", or "" for no CORS
+    "ALLOW_SERVICE": False,  # SERVICE would let anyone make this server fetch arbitrary URLs
+    "RELOAD_INTERVAL": 2.0,  # seconds between looks at build.json; 0 never reloads
+    "ACCESS_LOG": True,
+    "TRUSTED_PROXIES": 0,  # X-Forwarded-* hops to trust for the URLs the server describes itself with
 }
+
+
+class ConfigError(ValueError):
+    """A combination of settings the server refuses to start with."""
+
+
+def _check(config: Mapping[str, Any]) -> None:
+    if config["UPDATE_ENABLED"]:
+        if not config["UPDATE_TOKEN"]:
+            raise ConfigError("UPDATE_ENABLED needs UPDATE_TOKEN: writes are only ever allowed with a bearer token")
+        if config["SPARQL_BACKEND_URL"] or not config["IN_MEMORY"]:
+            raise ConfigError("UPDATE_ENABLED needs the embedded in-memory store (IN_MEMORY, no SPARQL_BACKEND_URL)")
+
+
+def _access_log() -> None:
+    logger = operations.access_log
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,9 +73,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("HEALTHKG")
     if config:
         app.config.update(config)
-    app.extensions["healthkg"] = GraphService(Path(app.config["STORE_PATH"]), in_memory=app.config["IN_MEMORY"])
+    _check(app.config)
+    metrics = Metrics()
+    app.extensions["healthkg"] = GraphService.from_config(app.config)
+    app.extensions["healthkg.metrics"] = metrics
+    app.extensions["healthkg.runner"] = QueryRunner(int(app.config["QUERY_WORKERS"]),
+                                                    int(app.config["STREAM_BUFFER_BYTES"]), metrics.timeout)
+    app.extensions["healthkg.cache"] = ResultCache(int(app.config["RESULT_CACHE_ENTRIES"]),
+                                                   int(app.config["RESULT_CACHE_ENTRY_BYTES"]))
+    app.extensions["healthkg.statistics"] = Statistics()
+    if app.config["ACCESS_LOG"]:
+        _access_log()
+    if int(app.config["TRUSTED_PROXIES"]) > 0:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
+    errors.register(app)
+    operations.install(app)
 
-    from healthkg.server import sparql
+    from healthkg.server import description, graph_store, sparql
 
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(description.blueprint)
+    app.register_blueprint(graph_store.blueprint)
+    app.register_blueprint(operations.blueprint)
     return app

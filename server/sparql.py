@@ -1,28 +1,134 @@
-"""SPARQL 1.1 Protocol endpoint at /sparql (minimal; extended by the endpoint issue)."""
+"""The SPARQL 1.1 endpoint at /sparql: queries, updates and the service description.
+
+How a query is answered (SPARQL 1.1 Protocol §2.1): read the operation
+(:mod:`.protocol`), choose the response format from ``Accept`` before any
+evaluation (:mod:`.negotiation`; 406 when nothing fits), then evaluate in a
+worker under the deadline and row cap (:mod:`.execution`) and stream the
+serialised result. Query errors are the client's (400 with the parser's
+message and position); store failures are ours (500, logged).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+import logging
+from typing import Any
 
+from flask import Blueprint, Response, current_app, g, request
+
+from healthkg.queries.backends import BackendError, BackendTimeout, FormatChoice, LocalBackend, NotAcceptable
+from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS
+from healthkg.queries.query_form import shape
+from healthkg.server.auth import require_writer
+from healthkg.server.description import graph_format, rdf_response, service_description, void_url
+from healthkg.server.errors import BadGateway, BadRequest, GatewayTimeout, NotAcceptableError
+from healthkg.server.execution import Outcome, QueryRunner
 from healthkg.server.graph import graph_service
+from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
+from healthkg.server.protocol import QueryOperation, UpdateOperation, read_operation
+from healthkg.server.result_cache import CachedAnswer, ResultCache
 
 blueprint = Blueprint("sparql", __name__)
+log = logging.getLogger("healthkg.server")
+TRUNCATED_HEADER = "Healthkg-Truncated"
+
+
+def _choice() -> FormatChoice:
+    try:
+        ranges = parse_accept(request.headers.get("Accept"))
+    except AcceptHeaderError as error:
+        raise BadRequest(f"Accept header: {error}") from None
+    return FormatChoice(negotiate(ranges, RESULT_FORMATS), negotiate(ranges, GRAPH_FORMATS))
+
+
+def _not_acceptable(kind: str) -> NotAcceptableError:
+    offered = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
+    what = "a result set (SELECT, ASK)" if kind == "results" else "a graph (CONSTRUCT, DESCRIBE)"
+    return NotAcceptableError(f"the query answers with {what}, available as "
+                              + ", ".join(f.media_type for f in offered))
+
+
+def _answer(fmt_content_type: str, body: Any, truncated: bool, max_rows: int) -> Response:
+    response = Response(body, content_type=fmt_content_type)
+    response.vary.add("Accept")
+    if truncated:
+        response.headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
+    return response
+
+
+def _query(operation: QueryOperation) -> Response:
+    config = current_app.config
+    choice = _choice()
+    query_shape = shape(operation.text)
+    if query_shape.is_update:
+        raise BadRequest("this is an update, not a query: send it with POST as update= or application/sparql-update")
+    if query_shape.form and (choice.graph if query_shape.is_graph else choice.results) is None:
+        raise _not_acceptable("graph" if query_shape.is_graph else "results")
+    if query_shape.service and not config["ALLOW_SERVICE"]:
+        raise BadRequest("SERVICE (federated query) is disabled on this endpoint (ALLOW_SERVICE)")
+    snapshot = graph_service().snapshot()
+    max_rows = int(config["MAX_ROWS"])
+    cache: ResultCache = current_app.extensions["healthkg.cache"]
+    key = (snapshot.version, operation, choice, max_rows)
+    use_cache = "no-cache" not in request.headers.get("Cache-Control", "")
+    if use_cache and (cached := cache.get(key)) is not None:
+        g.cache = "hit"
+        return _answer(cached.fmt.content_type, cached.body, cached.truncated, max_rows)
+    g.cache = "miss" if use_cache else "bypass"
+    runner: QueryRunner = current_app.extensions["healthkg.runner"]
+    try:
+        outcome: Outcome = runner.run(
+            lambda sink: snapshot.backend.stream(operation.text, operation.dataset, choice, sink, max_rows),
+            float(config["QUERY_TIMEOUT"]))
+    except SyntaxError as error:
+        raise BadRequest(f"malformed query: {error}") from None
+    except NotAcceptable as error:
+        raise _not_acceptable(error.kind) from None
+    except BackendTimeout as error:
+        raise GatewayTimeout(str(error)) from None
+    except BackendError as error:
+        raise BadGateway(str(error)) from None
+    if outcome.complete:
+        body = outcome.body
+        if use_cache:
+            cache.put(key, CachedAnswer(outcome.fmt, body, outcome.truncated))
+        return _answer(outcome.fmt.content_type, body, outcome.truncated, max_rows)
+    response = _answer(outcome.fmt.content_type, outcome.chunks(), False, max_rows)
+    response.call_on_close(outcome.cancel)
+    return response
+
+
+def _update(operation: UpdateOperation) -> Response:
+    require_writer("SPARQL Update")
+    if operation.using_graphs or operation.using_named_graphs:
+        raise BadRequest("using-graph-uri and using-named-graph-uri are not supported here; "
+                         "write USING / USING NAMED in the update itself")
+    service = graph_service()
+    backend = service.snapshot().backend
+    if not isinstance(backend, LocalBackend):
+        raise BadRequest("updates need the embedded store; this server reads a remote endpoint")
+    try:
+        backend.update(operation.text, base_iri=request.base_url)
+    except SyntaxError as error:
+        raise BadRequest(f"malformed update: {error}") from None
+    service.changed()
+    return Response(status=204)
+
+
+def _service_description() -> Response:
+    fmt = graph_format()
+    config = current_app.config
+    snapshot = graph_service().snapshot()
+    sizes = current_app.extensions["healthkg.statistics"].graph_sizes(snapshot)
+    triples = service_description(request.base_url, void_url() + "#dataset", sizes,
+                                  update=bool(config["UPDATE_ENABLED"]), federation=bool(config["ALLOW_SERVICE"]))
+    return rdf_response(triples, fmt)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        text = request.get_data(as_text=True)
-    else:
-        text = request.values.get("query", "")
-    if not text:
-        return Response("missing query", status=400, mimetype="text/plain")
-    try:
-        results = graph_service().store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
-        return Response(f"malformed query: {error}", status=400, mimetype="text/plain")
-    if isinstance(results, (QuerySolutions, QueryBoolean)):
-        body = results.serialize(format=QueryResultsFormat.JSON)
-        return Response(body, mimetype="application/sparql-results+json")
-    return Response(results.serialize(format=RdfFormat.TURTLE), mimetype="text/turtle")
+    operation = read_operation(request)
+    if operation is None:
+        return _service_description()
+    if isinstance(operation, UpdateOperation):
+        return _update(operation)
+    return _query(operation)

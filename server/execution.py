@@ -1,0 +1,194 @@
+"""Queries under a deadline: evaluated in worker threads, abandoned when time runs out.
+
+pyoxigraph cannot cancel a running query, but it releases the GIL while it
+evaluates, so the evaluation runs in a worker thread and the request thread
+only waits for its output, never longer than the deadline. At the deadline
+the request thread answers 503 and sets the cancel flag; the worker stops at
+its next chunk of output (or when pyoxigraph hands control back) and the
+server goes on serving everyone else.
+
+A result is held back until it is complete or exceeds ``buffer_bytes``, so
+that small results get a Content-Length and any error (syntax, timeout, 406)
+a proper status. Larger results stream; if one of them runs past the
+deadline, the connection is closed before the final chunk, so the client
+sees an incomplete response rather than a silently truncated one.
+
+Worker threads are daemons of a fixed-size pool of our own: a runaway query
+stuck inside pyoxigraph must not keep the process from exiting.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from waitress.channel import ClientDisconnected
+
+from healthkg.queries.backends import Sink
+from healthkg.queries.formats import Format
+from healthkg.server.errors import ServiceUnavailable
+
+Task = Callable[[Sink], bool]
+
+
+class Cancelled(Exception):
+    """Raised in a worker when the request side has given up on its output."""
+
+
+class QueryTimeout(ServiceUnavailable):
+    """The query did not finish within the configured time."""
+
+
+class StreamAborted(ClientDisconnected):
+    """Ends a response whose headers are already sent.
+
+    Subclassing waitress's ClientDisconnected makes waitress close the
+    connection (no final chunk) and log one line instead of a traceback.
+    """
+
+
+class _Channel:
+    """The worker's :class:`Sink`: a bounded queue, so a slow client also slows the worker."""
+
+    def __init__(self, cancel: threading.Event, capacity: int = 8) -> None:
+        self.items: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=capacity)
+        self.cancel = cancel
+
+    def put(self, kind: str, value: object) -> None:
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled
+            try:
+                self.items.put((kind, value), timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def start(self, fmt: Format) -> None:
+        self.put("start", fmt)
+
+    def write(self, chunk: bytes) -> None:
+        self.put("data", chunk)
+
+
+@dataclass
+class Outcome:
+    """What the request thread knows when it answers: format, first chunks, and the rest to stream."""
+
+    fmt: Format
+    head: list[bytes]
+    complete: bool
+    truncated: bool
+    rest: Iterator[bytes] = field(default_factory=lambda: iter(()))
+    cancel: Callable[[], None] = lambda: None
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.head)
+
+    def chunks(self) -> Iterator[bytes]:
+        yield from self.head
+        yield from self.rest
+
+
+class QueryRunner:
+    """A pool of ``workers`` daemon threads running query tasks against deadlines."""
+
+    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None) -> None:
+        self.workers = workers
+        self.buffer_bytes = buffer_bytes
+        self.on_timeout = on_timeout
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            if len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._serve, name=f"healthkg-query-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        self._tasks.put(job)
+
+    def _serve(self) -> None:
+        while True:
+            self._tasks.get()()
+
+    def run(self, task: Task, timeout: float) -> Outcome:
+        """Run ``task`` in a worker; return once its output is complete or large enough to stream.
+
+        Raises what the task raised (before any output), or :class:`QueryTimeout`.
+        """
+        deadline = time.monotonic() + timeout
+        cancel = threading.Event()
+        started = threading.Event()
+        channel = _Channel(cancel)
+
+        def job() -> None:
+            if cancel.is_set():
+                return
+            started.set()
+            try:
+                truncated = task(channel)
+                channel.put("done", truncated)
+            except Cancelled:
+                return
+            except BaseException as error:  # handed to the request thread, which decides what it means
+                try:
+                    channel.put("error", error)
+                except Cancelled:
+                    return
+
+        self._submit(job)
+        fmt: Format | None = None
+        head: list[bytes] = []
+        size = 0
+        while True:
+            kind, value = self._next(channel, deadline, cancel, started, timeout)
+            if kind == "start":
+                fmt = value  # type: ignore[assignment]
+            elif kind == "data":
+                head.append(value)  # type: ignore[arg-type]
+                size += len(value)  # type: ignore[arg-type]
+                if size >= self.buffer_bytes:
+                    assert fmt is not None
+                    return Outcome(fmt, head, complete=False, truncated=False,
+                                   rest=self._rest(channel, deadline, cancel, timeout), cancel=cancel.set)
+            elif kind == "done":
+                assert fmt is not None
+                return Outcome(fmt, head, complete=True, truncated=bool(value))
+            else:
+                raise value  # type: ignore[misc]
+
+    def _next(self, channel: _Channel, deadline: float, cancel: threading.Event, started: threading.Event,
+              timeout: float) -> tuple[str, object]:
+        try:
+            return channel.items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            cancel.set()
+            self.on_timeout()
+            if not started.is_set():
+                raise QueryTimeout(f"all {self.workers} query workers stayed busy for {timeout:g} s; "
+                                   "try again later", headers={"Retry-After": "5"}) from None
+            raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped; "
+                               "narrow it down or add a LIMIT", headers={"Retry-After": "5"}) from None
+
+    def _rest(self, channel: _Channel, deadline: float, cancel: threading.Event, timeout: float) -> Iterator[bytes]:
+        try:
+            while True:
+                try:
+                    kind, value = channel.items.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    self.on_timeout()
+                    raise StreamAborted(f"query output stopped at the {timeout:g} s limit") from None
+                if kind == "data":
+                    yield value  # type: ignore[misc]
+                elif kind == "done":
+                    return
+                else:
+                    raise StreamAborted(f"query failed while streaming: {value}")
+        finally:
+            cancel.set()

@@ -1,0 +1,107 @@
+"""Running the server: /healthz, /metrics, one JSON access-log line per request, and CORS.
+
+The access log goes to the ``healthkg.access`` logger at INFO, one JSON
+object per request (time, client, method, path, status, bytes, duration,
+result-cache use), written when the last byte of the response has gone out.
+
+CORS (https://fetch.spec.whatwg.org/#http-cors-protocol): on by default for
+the read-only methods, so browser tools can query from other origins;
+``CORS_ORIGINS`` is ``*``, a list of origins, or empty to turn it off. Writes
+(SPARQL Update, Graph Store PUT/DELETE) are never offered to other origins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from healthkg.server.graph import graph_service
+from healthkg.server.metrics import CONTENT_TYPE, Metrics
+from healthkg.server.result_cache import ResultCache
+
+blueprint = Blueprint("operations", __name__)
+access_log = logging.getLogger("healthkg.access")
+READ_METHODS = "GET, HEAD, POST, OPTIONS"
+ALLOWED_REQUEST_HEADERS = {"accept", "accept-language", "cache-control", "content-type"}
+EXPOSED_HEADERS = "Content-Length, Content-Type, ETag, Last-Modified, Healthkg-Truncated, Retry-After"
+
+
+@blueprint.route("/healthz")
+def healthz() -> Response:
+    snapshot = graph_service().snapshot()
+    body = {"status": "ok", "version": snapshot.version,
+            "built_at": snapshot.info.built_at if snapshot.info else None,
+            "backend": getattr(snapshot.backend, "endpoint", "embedded")}
+    return Response(json.dumps(body), content_type="application/json")
+
+
+@blueprint.route("/metrics")
+def metrics() -> Response:
+    registry: Metrics = current_app.extensions["healthkg.metrics"]
+    cache: ResultCache = current_app.extensions["healthkg.cache"]
+    snapshot = graph_service().snapshot()
+    gauges = {"healthkg_graph_generation": ("Changes of the served graph since start (reloads, updates).",
+                                            float(snapshot.generation))}
+    if snapshot.info is not None:
+        gauges["healthkg_graph_triples"] = ("Triples in the served build.", float(snapshot.info.triples))
+    counters = {"healthkg_result_cache_hits_total": ("Queries answered from the result cache.", lambda: cache.hits),
+                "healthkg_result_cache_misses_total": ("Queries evaluated after a cache miss.", lambda: cache.misses)}
+    return Response(registry.render(gauges, counters), content_type=CONTENT_TYPE)
+
+
+def _cors(response: Response) -> None:
+    allowed = current_app.config["CORS_ORIGINS"]
+    origin = request.headers.get("Origin")
+    if not allowed or not origin:
+        return
+    origins = [o.strip() for o in allowed.split(",")] if isinstance(allowed, str) else list(allowed)
+    if "*" in origins:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = READ_METHODS
+        wanted = request.headers.get("Access-Control-Request-Headers", "")
+        granted = [h.strip() for h in wanted.split(",") if h.strip().lower() in ALLOWED_REQUEST_HEADERS]
+        if granted:
+            response.headers["Access-Control-Allow-Headers"] = ", ".join(granted)
+        response.headers["Access-Control-Max-Age"] = "86400"
+
+
+def install(app: Flask) -> None:
+    """Register the hooks that time, count, log and CORS-annotate every response."""
+    registry: Metrics = app.extensions["healthkg.metrics"]
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        _cors(response)
+        started = g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        method, path, status = request.method, request.path, response.status_code
+        remote, agent, cache = request.remote_addr, request.user_agent.string, g.get("cache")
+        length = response.content_length
+
+        def record() -> None:
+            seconds = time.perf_counter() - started
+            registry.observe(endpoint, method, status, seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(json.dumps({
+                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "remote": remote,
+                    "method": method, "path": path, "endpoint": endpoint, "status": status, "bytes": length,
+                    "duration_ms": round(seconds * 1000, 3), "cache": cache, "agent": agent,
+                }, ensure_ascii=False))
+
+        response.call_on_close(record)
+        return response
