@@ -27,6 +27,9 @@ from rdflib import URIRef
 
 from healthkg.loaders.errors import DocumentError
 from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
+from healthkg.loaders.outline import outline
+from healthkg.loaders.policy import PolicyExtract, read_policy
+from healthkg.loaders.projects import ProjectNotes, TopicNote, project_heading, read_projects
 from healthkg.loaders.text import (
     BUDGET_WORD,
     HEADING,
@@ -38,7 +41,6 @@ from healthkg.loaders.text import (
     span_of,
     unwrap_figures,
 )
-from healthkg.ontology import HKG
 
 RELISTED_DUPLICATE = "duplicate"
 RELISTED_PORTION = "portion"
@@ -46,7 +48,6 @@ NOT_RELISTED = "no"
 
 _HEADING = HEADING
 _ITEM = ITEM
-_NUMBERING = re.compile(r"^(?:\d+\s*[.)]?\s*|[①-⑳]\s*)")
 _DUPLICATE = re.compile(r"\(\s*再掲\s*\)")
 _PARTLY = re.compile(r"\(\s*一部再掲\s*\)")
 _PORTION = re.compile(r"(?:<<|≪|《)\s*再掲\s*:?\s*(?P<what>[^>≫》]*?)\s*(?:>>|≫|》)")
@@ -108,6 +109,10 @@ class DocumentExtract:
     sections: list[ProjectSection]
     repairs: list[Repair]
     warnings: list[Warning_]
+    lines: list[SourceLine] = field(default_factory=list)
+    policy: PolicyExtract = field(default_factory=PolicyExtract)
+    projects: list[ProjectNotes] = field(default_factory=list)
+    topics: list[TopicNote] = field(default_factory=list)
 
 
 def base_name(name: str) -> str:
@@ -208,6 +213,8 @@ class DeckParser:
         sections = self._sections(lines)
         if not any(section.lines or section.totals for section in sections):
             self.warnings.append(Warning_(1, "no budget figures found in any project section"))
+        blocks = outline(lines)
+        projects, topics = read_projects(blocks, self.lexicon)
         return DocumentExtract(
             path=self.path,
             sha256=hashlib.sha256(raw).hexdigest(),
@@ -217,6 +224,10 @@ class DeckParser:
             sections=sections,
             repairs=self.repairs,
             warnings=self.warnings,
+            lines=lines,
+            policy=read_policy(lines, blocks, title, self.lexicon),
+            projects=projects,
+            topics=topics,
         )
 
     def _front_matter(self, lines: list[SourceLine]) -> tuple[str, date | None, str | None]:
@@ -233,15 +244,6 @@ class DeckParser:
                 break
         return title, issued, publisher
 
-    def _project_heading(self, text: str) -> tuple[str, URIRef | None] | None:
-        name = _NUMBERING.sub("", text.replace("**", "").strip()).strip()
-        if not name or name.startswith(("●", "○", "■")):
-            return None
-        project = self.lexicon.lookup(name, HKG.IntegratedProject)
-        if project is not None or name.endswith("プロジェクト"):
-            return name, project
-        return None
-
     def _sections(self, lines: list[SourceLine]) -> list[ProjectSection]:
         sections: list[ProjectSection] = []
         owned: set[int] = set()
@@ -249,7 +251,7 @@ class DeckParser:
             heading = _HEADING.match(line.text)
             if not heading or index in owned:
                 continue
-            found = self._project_heading(heading[2])
+            found = project_heading(heading[2], self.lexicon)
             if found is None:
                 continue
             level = len(heading[1])

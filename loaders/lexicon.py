@@ -18,7 +18,7 @@ from importlib import resources
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from healthkg.loaders.normalize import match_key, normalize
-from healthkg.ontology import HKG, reference_graph
+from healthkg.ontology import HKG, ontology_graph, reference_graph
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,24 @@ class Lexicon:
     names: dict[str, URIRef] = field(default_factory=dict)
     types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     repairs: tuple[RepairRule, ...] = ()
+    surfaces: dict[str, URIRef] = field(default_factory=dict)
+    kinds: tuple[tuple[str, URIRef], ...] = ()
+    superclasses: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+
+    def is_a(self, iri: URIRef, kind: URIRef) -> bool:
+        """Whether an individual is of a class, directly or through rdfs:subClassOf."""
+        return any(t == kind or kind in self.superclasses.get(t, set()) for t in self.types.get(iri, set()))
+
+    def of_type(self, kind: URIRef) -> dict[str, URIRef]:
+        """Every label and alias (NFKC form) of the reference individuals of a class or its subclasses."""
+        return {text: iri for text, iri in self.surfaces.items() if self.is_a(iri, kind)}
+
+    def kind_of(self, name: str, among: tuple[URIRef, ...] = ()) -> URIRef | None:
+        """The class whose kind marker ends ``name`` (longest marker wins), optionally among some classes."""
+        for marker, kind in self.kinds:
+            if (not among or kind in among) and normalize(name).endswith(marker):
+                return kind
+        return None
 
     def lookup(self, text: str, kind: URIRef | None = None) -> URIRef | None:
         """The reference individual a name denotes, optionally only of one class."""
@@ -127,13 +145,38 @@ def build_lexicon(graph: Graph) -> Lexicon:
     for subject, _, cls in graph.triples((None, RDF.type, None)):
         if isinstance(subject, URIRef) and isinstance(cls, URIRef):
             types.setdefault(subject, set()).add(cls)
+    surfaces: dict[str, URIRef] = {}
     for predicate in (SKOS.altLabel, SKOS.prefLabel, RDFS.label):  # labels win over aliases
         for subject, label in graph.subject_objects(predicate):
-            if isinstance(subject, URIRef) and subject in types:
+            if isinstance(subject, URIRef) and subject in types and not subject.startswith(HKG):
                 names[match_key(str(label))] = subject
-    return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules())
+                surfaces[normalize(str(label))] = subject
+    kinds = sorted(
+        ((normalize(str(marker)), URIRef(kind)) for kind, marker in graph.subject_objects(HKG.kindMarker)),
+        key=lambda pair: (-len(pair[0]), pair[0]),
+    )
+    return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
+                   _superclasses(graph))
+
+
+def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:
+    direct: dict[URIRef, set[URIRef]] = {}
+    for sub, sup in graph.subject_objects(RDFS.subClassOf):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+            direct.setdefault(sub, set()).add(sup)
+    closure: dict[URIRef, set[URIRef]] = {}
+    for cls in direct:
+        seen, todo = set(), list(direct[cls])
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(direct.get(current, ()))
+        closure[cls] = seen
+    return closure
 
 
 @cache
 def default_lexicon() -> Lexicon:
-    return build_lexicon(reference_graph())
+    """The reference individuals, plus the kind markers the TBox puts on its classes."""
+    return build_lexicon(reference_graph() + ontology_graph())

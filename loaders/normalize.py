@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -28,3 +29,8 @@ def normalize(text: str) -> str:
 def match_key(text: str) -> str:
     """A key under which spellings that differ only in width, case, spacing or ・ meet."""
     return _KEY_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def digest(text: str) -> str:
+    """A short stable key of a name under :func:`match_key`: spellings that meet get one identifier."""
+    return hashlib.sha256(match_key(text).encode("utf-8")).hexdigest()[:12]

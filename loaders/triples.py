@@ -7,7 +7,6 @@ Provenance is by IRI: each span of lines is a resource ``<document#L12-L13>`` (a
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -24,15 +23,12 @@ from healthkg.loaders.deck import (
     Span,
 )
 from healthkg.loaders.lexicon import Lexicon, default_lexicon
-from healthkg.loaders.normalize import match_key
+from healthkg.loaders.normalize import digest
+from healthkg.loaders.statements import StatementEmitter
 from healthkg.ontology import GRAPH, HKG, ID
 
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _RELISTING = {"no": ID["relisting-none"], "duplicate": ID["relisting-duplicate"], "portion": ID["relisting-portion"]}
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(match_key(text).encode("utf-8")).hexdigest()[:12]
 
 
 def document_slug(extract: DocumentExtract) -> str:
@@ -51,7 +47,7 @@ def document_graph_iri(extract: DocumentExtract) -> URIRef:
 
 def program_iri(name: str) -> URIRef:
     """Programs are identified by their normalised base name, so years and documents meet."""
-    return ID[f"program/{_digest(name)}"]
+    return ID[f"program/{digest(name)}"]
 
 
 def fiscal_year_iri(year: int) -> URIRef:
@@ -67,6 +63,9 @@ class _Emitter:
         self.graph = Graph()
         self.graph.bind("hkg", HKG)
         self.graph.bind("id", ID)
+        self.minted: set[URIRef] = set()
+        self.schemes: dict[int, URIRef] = {}
+        self.statements = StatementEmitter(self, extract, lexicon, self.project_named)
 
     def add(self, *triple: object) -> None:
         self.graph.add(triple)  # type: ignore[arg-type]
@@ -103,16 +102,24 @@ class _Emitter:
         for section in extract.sections:
             if section.lines or section.totals:
                 self.section(section)
+        self.lineage()
+        self.statements.emit()
         return self.graph
 
-    def project(self, section: ProjectSection) -> URIRef:
-        if section.project is not None:
-            return section.project
-        project = ID[f"project/{_digest(section.name)}"]
+    def project_named(self, name: str, known: URIRef | None, heading: Span) -> URIRef:
+        """The vocabulary's project, or one minted from a heading the vocabulary does not know."""
+        if known is not None:
+            return known
+        project = ID[f"project/{digest(name)}"]
         self.add(project, RDF.type, HKG.IntegratedProject)
-        self.add(project, RDFS.label, Literal(section.name, lang="ja"))
-        self.add(project, PROV.wasDerivedFrom, self.location(section.heading))
+        if project not in self.minted:
+            self.minted.add(project)
+            self.add(project, RDFS.label, Literal(name, lang="ja"))
+            self.add(project, PROV.wasDerivedFrom, self.location(heading))
         return project
+
+    def project(self, section: ProjectSection) -> URIRef:
+        return self.project_named(section.name, section.project, section.heading)
 
     def section(self, section: ProjectSection) -> None:
         project = self.project(section)
@@ -157,6 +164,8 @@ class _Emitter:
         where = self.location(line.span)
         members = self.programs(line.programs, project, where)
         if line.amount is None:  # a relisting without a figure: membership only
+            if len(members) == 1:
+                self.statements.budget_line(line, members[0], members, None)
             return
         if len(members) == 1:
             scheme = members[0]
@@ -176,6 +185,32 @@ class _Emitter:
         if line.description:
             self.add(node, DCTERMS.description, Literal(line.description, lang="ja"))
         self.add(node, PROV.wasDerivedFrom, where)
+        self.schemes[line.span.first] = scheme
+        self.statements.budget_line(line, scheme, members, node)
+
+    def lineage(self) -> None:
+        """Successions the document shows by putting an earlier year's project beside a later one.
+
+        A project whose lines are all of earlier years than another project's, and
+        that shares programs with it, is that project's predecessor; a later
+        program group whose members each had their own earlier line succeeds them.
+        """
+        funded = [(s, {l.fiscal_year for l in s.lines if l.amount}) for s in self.extract.sections if s.lines]
+        for old, old_years in funded:
+            for new, new_years in funded:
+                if not old_years or not new_years or max(old_years) >= min(new_years):
+                    continue
+                shared = {p for l in old.lines for p in l.programs} & {p for l in new.lines for p in l.programs}
+                if shared and self.project(old) != self.project(new):
+                    self.add(self.project(new), HKG.successorOf, self.project(old))
+                    self.add(self.project(new), PROV.wasDerivedFrom, self.location(old.heading))
+                    self.add(self.project(new), PROV.wasDerivedFrom, self.location(new.heading))
+                own_lines = {p: l for l in old.lines if l.amount and len(l.programs) == 1 for p in l.programs}
+                for line in new.lines:
+                    if line.amount and len(line.programs) > 1 and all(p in own_lines for p in line.programs):
+                        group = self.schemes[line.span.first]
+                        for name in line.programs:
+                            self.add(group, HKG.successorOf, program_iri(name))
 
 
 def document_triples(extract: DocumentExtract, lexicon: Lexicon | None = None) -> Graph:
