@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from healthkg.cli.pipeline import BuildReport, build
+from healthkg.cli.pipeline import BuildReport, assemble, build
 from healthkg.loaders.errors import DocumentError
 from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
@@ -23,8 +23,9 @@ FAMILY = Path(__file__).parent / "data" / "family"
 SEED = Path(__file__).parents[1] / "data" / "documents" / "2020-08-04_cas_genome-data-platform-project.md"
 
 
-def rows(store: Path, name: str, **params: str) -> list[tuple[str, ...]]:
-    results = LocalBackend(open_store(store)).select(catalogue()[name].render(params))
+def rows(store: Path | LocalBackend, name: str, **params: str) -> list[tuple[str, ...]]:
+    backend = store if isinstance(store, LocalBackend) else LocalBackend(open_store(store))
+    results = backend.select(catalogue()[name].render(params))
     columns = results["head"]["vars"]
     return [tuple(b[c]["value"] for c in columns) for b in results["results"]["bindings"]]
 
@@ -103,16 +104,16 @@ def test_inconsistent_totals_are_reported_not_hidden(tmp_path: Path) -> None:
         "- **甲事業**: 説明 予算額60億円\n- **乙事業**: 説明 予算額30億円\n",
         encoding="utf-8",
     )
-    build([deck], tmp_path / "store")
+    dataset = LocalBackend(assemble([deck]).store)  # the query needs the assembled graphs, not the reasoner
     # 60 + 30 = 90億円 against a declared 100億円: beyond ±0.5億円
-    assert rows(tmp_path / "store", "budget-reconciliation") == [
+    assert rows(dataset, "budget-reconciliation") == [
         ("医薬品プロジェクト", "2021", "amed", "10000000000", "9000000000", "false"),
     ]
 
 
-def test_bad_document_leaves_the_previous_store_unchanged(tmp_path: Path) -> None:
+def test_bad_document_leaves_the_previous_store_unchanged(tmp_path: Path, seed_store: Path) -> None:
     store = tmp_path / "store"
-    build([SEED], store)
+    shutil.copytree(seed_store, store)
     before = (store / "build.json").read_bytes(), rows(store, "budget-lines")
     bad = tmp_path / "bad.md"
     shutil.copy(FAMILY / "2021-06-01_pharma-list-style.md", bad)
