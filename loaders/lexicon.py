@@ -152,7 +152,7 @@ def build_lexicon(graph: Graph) -> Lexicon:
                 names[match_key(str(label))] = subject
                 surfaces[normalize(str(label))] = subject
     kinds = sorted(
-        ((normalize(str(marker)), URIRef(kind)) for kind, marker in graph.subject_objects(HKG.kindMarker)),
+        ((normalize(str(marker)), URIRef(str(kind))) for kind, marker in graph.subject_objects(HKG.kindMarker)),
         key=lambda pair: (-len(pair[0]), pair[0]),
     )
     return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
