@@ -66,6 +66,12 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
             click.echo(f"repaired {extract.path.name}:{repair.line}: {repair.note}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
+    from healthkg.ontology.audit import audit_store
+
+    click.echo(f"reasoner: HermiT found the graph consistent in {report.reasoning_seconds:.1f} s")
+    click.echo("audit (details: healthkg audit):")
+    for section in audit_store(report.store):
+        click.echo(f"  {section.summary()}")
 
 
 @cli.command("validate")
@@ -231,3 +237,19 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
     else:
         out.write_bytes(data)
         click.echo(f"wrote {out} ({fmt}, {len(data)} bytes)", err=True)
+
+
+@cli.command("audit")
+@store_option
+def audit_command(store: Path) -> None:
+    """Print the audit: totals, repairs, programs without ministry, unlinked mentions, disagreements, skipped sources."""
+    from healthkg.ontology.audit import audit_store
+
+    try:
+        sections = audit_store(open_store(store))
+    except StoreMissing as error:
+        _fail(str(error))
+        return
+    for section in sections:
+        click.echo(section.render())
+        click.echo("")

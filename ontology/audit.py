@@ -1,0 +1,64 @@
+"""The audit: what a policy researcher should check before trusting the graph.
+
+Each section is a named query over the built store (``healthkg.queries``), or a
+listing of the curated inputs the model deliberately left out, so the audit of a
+store and the build report say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import Store
+
+from healthkg.loaders.facts import load_facts
+from healthkg.loaders.mappings import skipped_identifiers
+from healthkg.queries.backends import LocalBackend
+from healthkg.queries.catalogue import catalogue
+
+_QUERY_SECTIONS = (
+    ("Declared vs computed totals per project, year and route", "budget-reconciliation"),
+    ("Repaired conversion typos", "audit-repairs"),
+    ("Programs without a ministry (no curated source gives it)", "audit-programs-without-ministry"),
+    ("Unlinked mentions", "audit-unlinked-mentions"),
+    ("Where documents and curated sources disagree", "audit-source-disagreements"),
+)
+
+
+@dataclass(frozen=True)
+class AuditSection:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def render(self) -> str:
+        lines = [f"== {self.title} ({len(self.rows)})"]
+        if self.rows:
+            widths = [max([len(c)] + [len(r[i]) for r in self.rows]) for i, c in enumerate(self.columns)]
+            lines.append("  " + " | ".join(c.ljust(w) for c, w in zip(self.columns, widths)).rstrip())
+            lines += ["  " + " | ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in self.rows]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        return f"{self.title}: {len(self.rows)}"
+
+
+def _query_section(backend: LocalBackend, title: str, name: str) -> AuditSection:
+    results = backend.select(catalogue()[name].render({}))
+    columns = tuple(results["head"]["vars"])
+    rows = tuple(tuple(b.get(c, {}).get("value", "") for c in columns) for b in results["results"]["bindings"])
+    return AuditSection(title, columns, rows)
+
+
+def audit_store(store: Store) -> list[AuditSection]:
+    """All audit sections for a built store, in reading order."""
+    backend = LocalBackend(store)
+    sections = [_query_section(backend, title, name) for title, name in _QUERY_SECTIONS]
+    skipped = load_facts().skipped
+    sections.append(AuditSection(
+        "Curated facts not loaded (unknown to the model, never guessed)", ("line", "fact", "reason"),
+        tuple((str(s.row.line), f"{s.row.subject} {s.row.predicate} {s.row.object}".strip(), s.reason) for s in skipped)))
+    sections.append(AuditSection(
+        "Reference identifiers not mapped", ("entity", "scheme", "identifier", "reason"),
+        tuple((r["entity"], r["scheme"], r["identifier"], r["reason"]) for r in skipped_identifiers())))
+    return sections

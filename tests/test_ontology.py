@@ -1,0 +1,108 @@
+"""The TBox, its alignment module and the reference vocabulary: labelled, defined, versioned, findable."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
+
+from healthkg.cli.pipeline import BuildReport
+from healthkg.loaders.lexicon import default_lexicon
+from healthkg.ontology import HKG, ID, ONTOLOGY_IRI, ontology_graph, reference_graph
+from healthkg.queries.backends import LocalBackend
+from healthkg.queries.store import open_store
+
+ANCHORS = Path("/work/shared/reference/ontology_anchors.md")
+ALIGNED_NAMESPACES = {
+    "http://purl.org/cerif/frapo/", "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/2006/time#", "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
+    "https://schema.org/",
+}
+
+
+def hkg_terms(graph: Graph) -> set[URIRef]:
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    return {s for kind in kinds for s in graph.subjects(RDF.type, kind)
+            if isinstance(s, URIRef) and str(s).startswith(str(HKG))}
+
+
+def test_every_term_has_one_label_and_one_definition_per_language() -> None:
+    graph = ontology_graph()
+    terms = hkg_terms(graph)
+    assert len(terms) > 100
+    for term in terms:
+        for predicate in (RDFS.label, SKOS.definition):
+            languages = sorted(v.language for v in graph.objects(term, predicate))
+            assert languages == ["en", "ja"], f"{term} {predicate}: {languages}"
+
+
+def test_labels_are_unique_per_language() -> None:
+    graph = ontology_graph()
+    seen: dict[tuple[str, str], URIRef] = {}
+    for term in hkg_terms(graph):
+        for label in graph.objects(term, RDFS.label):
+            key = (str(label), label.language)
+            assert key not in seen, f"{term} and {seen[key]} share the label {key}"
+            seen[key] = term
+
+
+def test_version_iri_matches_the_changelog() -> None:
+    graph = ontology_graph()
+    version = str(graph.value(URIRef(ONTOLOGY_IRI), OWL.versionInfo))
+    assert graph.value(URIRef(ONTOLOGY_IRI), OWL.versionIRI) == URIRef(f"{ONTOLOGY_IRI}/releases/{version}")
+    changelog = resources.files("healthkg.ontology").joinpath("CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(version)} ", changelog, re.MULTILINE)
+
+
+def test_alignment_uses_only_checked_vocabularies_and_no_imports() -> None:
+    text = resources.files("healthkg.ontology").joinpath("healthkg-align.ttl").read_text(encoding="utf-8")
+    align = Graph().parse(data=text, format="turtle")
+    assert not list(align.objects(None, OWL.imports))
+    external = {o for s, p, o in align if p in (RDFS.subClassOf, RDFS.subPropertyOf, SKOS.closeMatch, SKOS.relatedMatch)}
+    assert external
+    for iri in external:
+        assert any(str(iri).startswith(ns) for ns in ALIGNED_NAMESPACES), iri
+    if ANCHORS.exists():  # the research note that checked each IRI
+        anchors = ANCHORS.read_text(encoding="utf-8")
+        prefixes = {"http://purl.org/cerif/frapo/": "frapo:", "http://www.w3.org/ns/org#": "org:",
+                    "http://www.w3.org/ns/prov#": "prov:", "http://www.w3.org/2006/time#": "time:",
+                    "http://purl.org/dc/terms/": "dcterms:", "https://schema.org/": "schema:",
+                    "http://www.w3.org/2004/02/skos/core#": "skos:"}
+        for iri in external:
+            namespace = next(ns for ns in prefixes if str(iri).startswith(ns))
+            local = str(iri)[len(namespace):]
+            assert f"{prefixes[namespace]}{local}" in anchors or f"`{local}`" in anchors or local in anchors, iri
+
+
+def test_reference_individuals_are_bilingual_and_found_by_short_forms() -> None:
+    graph = reference_graph()
+    lexicon = default_lexicon()
+    expected = {"医薬品PJ": "project-pharmaceuticals", "文科省": "org-mext", "厚労省": "org-mhlw",
+                "バイオバンクジャパン": "infra-biobank-japan", "CSTI": "org-csti", "ＡＭＥＤ": "org-amed",
+                "老年医学・認知症": "disease-geriatrics-dementia", "予後・QOL": "purpose-prognosis-qol",
+                "健康・医療戦略推進本部": "org-hq-healthcare-policy", "ゲノム医療協議会": "org-council-genomic-medicine"}
+    for text, local in expected.items():
+        assert lexicon.lookup(text) == ID[local], text
+    for individual in {s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(str(HKG))}:
+        languages = {label.language for label in graph.objects(individual, RDFS.label)}
+        assert {"ja", "en"} <= languages, individual
+
+
+def test_seed_has_six_projects_seven_disease_areas_four_purposes(seed_store: Path) -> None:
+    backend = LocalBackend(open_store(seed_store))
+    query = """
+        PREFIX hkg: <https://w3id.org/healthkg/ontology#>
+        SELECT (COUNT(DISTINCT ?p) AS ?projects) (COUNT(DISTINCT ?d) AS ?areas) (COUNT(DISTINCT ?u) AS ?purposes) WHERE {
+          { ?p a hkg:IntegratedProject ; hkg:partOfPlan <https://w3id.org/healthkg/id/plan-2nd> }
+          UNION { ?d a hkg:DiseaseArea } UNION { ?u a hkg:DevelopmentPurpose }
+        }"""
+    row = LocalBackend.select(backend, query)["results"]["bindings"][0]
+    assert (row["projects"]["value"], row["areas"]["value"], row["purposes"]["value"]) == ("6", "7", "4")
+
+
+def test_predecessor_project_belongs_to_the_first_plan(seed_build: tuple[Path, BuildReport]) -> None:
+    graph = reference_graph()
+    assert (ID["project-genome-data"], HKG.successorOf, ID["project-genome-medicine-1st"]) in graph
+    assert graph.value(ID["project-genome-medicine-1st"], HKG.partOfPlan) == ID["plan-1st"]

@@ -1,0 +1,113 @@
+"""SHACL shapes and ODK-style QC queries: silent on the seed, loud and readable on broken graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyoxigraph import RdfFormat, Store
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+
+from healthkg.cli.main import cli
+from healthkg.cli.pipeline import BuildReport
+from healthkg.loaders.triples import program_iri
+from healthkg.ontology import HKG, ID
+from healthkg.ontology.qc import qc_queries, run_qc
+from healthkg.ontology.validation import shacl_violations, store_graph
+from healthkg.queries.store import BuildInfo, write_store
+
+PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+@pytest.fixture(scope="module")
+def seed_graph(seed_build: tuple[Path, BuildReport]) -> Graph:
+    return store_graph(seed_build[1].store)
+
+
+def allocation(graph: Graph, program: str, year: int) -> URIRef:
+    return next(a for a in graph.subjects(HKG.forScheme, program_iri(program))
+                if graph.value(a, HKG.fiscalYearNumber) == Literal(year))
+
+
+def test_seed_conforms_and_passes_every_qc_query(seed_build: tuple[Path, BuildReport]) -> None:
+    assert seed_build[1].violations == []
+    assert len(qc_queries()) >= 8
+
+
+def broken_copies(seed: Graph) -> dict[str, Graph]:
+    """One deliberately broken copy of the seed per check."""
+    line = allocation(seed, "革新的がん医療実用化研究事業", 2020)
+    program = program_iri("革新的がん医療実用化研究事業")
+    copies: dict[str, Graph] = {}
+
+    def copy(name: str) -> Graph:
+        graph = Graph()
+        graph += seed
+        copies[name] = graph
+        return graph
+
+    g = copy("negative amount")
+    g.set((line, HKG.amountYen, Literal("-3200000000", datatype=XSD.decimal)))
+    g = copy("no project")
+    g.remove((line, HKG.inProject, None))
+    g = copy("two Japanese labels")
+    g.add((program, RDFS.label, Literal("別名の事業", lang="ja")))
+    g = copy("no provenance")
+    g.remove((line, PROV_DERIVED, None))
+    g = copy("string amount")
+    g.set((line, HKG.amountYen, Literal("32億円")))
+    return copies
+
+
+@pytest.mark.parametrize("case, shape", [
+    ("negative amount", "BudgetFigure"), ("no project", "DocumentFigure"), ("two Japanese labels", "JapaneseLabelled"),
+    ("no provenance", "BudgetFigure"), ("string amount", "BudgetFigure"),
+])
+def test_shacl_reports_broken_graph_readably(seed_graph: Graph, case: str, shape: str) -> None:
+    violations = shacl_violations(broken_copies(seed_graph)[case])
+    assert violations, case
+    text = "\n".join(map(str, violations))
+    assert f"shacl:{shape}" in text
+    assert "革新的がん医療実用化研究事業" in text  # the focus node is named by its label, not only its IRI
+
+
+QC_BREAKS = {
+    "budget-figure-incomplete-violation": lambda g, line, program: g.remove((line, HKG.fundingRoute, None)),
+    "budget-line-unknown-scheme-violation": lambda g, line, program: g.set((line, HKG.forScheme, ID["program/unknown"])),
+    "missing-japanese-label-violation": lambda g, line, program: g.remove((program, RDFS.label, None)),
+    "program-ministry-not-linked-violation": lambda g, line, program: g.remove((program, HKG.administeredBy, None)),
+    "disease-area-without-mapping-violation": lambda g, line, program: [
+        g.remove((ID["disease-intractable"], p, None)) for p in (SKOS.relatedMatch, SKOS.narrowMatch, SKOS.closeMatch)],
+    "budget-figure-unknown-program-violation": lambda g, line, program: g.add(
+        (ID["program-budget/x"], RDF.type, HKG.ProgramBudget)) and g.add((ID["program-budget/x"], HKG.budgetOfProgram, ID["program/unknown"])),
+    "duplicate-label-violation": lambda g, line, program: g.add((ID["org-mext"], RDFS.label, Literal("厚生労働省", lang="ja"))),
+    "mapping-subject-unknown-violation": lambda g, line, program: g.remove((ID["org-jsps"], RDF.type, None)),
+}
+
+
+def test_every_qc_query_has_a_breaking_fixture() -> None:
+    assert set(QC_BREAKS) == set(qc_queries())
+
+
+@pytest.mark.parametrize("name", sorted(QC_BREAKS))
+def test_qc_query_fires_on_broken_fixture(seed_graph: Graph, name: str) -> None:
+    graph = Graph()
+    graph += seed_graph
+    line = allocation(graph, "革新的がん医療実用化研究事業", 2020)
+    QC_BREAKS[name](graph, line, program_iri("革新的がん医療実用化研究事業"))
+    store = Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)
+    fired = [v for v in run_qc(store) if v.check == name]
+    assert fired, name
+
+
+def test_validate_command_prints_shacl_report(seed_graph: Graph, tmp_path: Path) -> None:
+    broken = broken_copies(seed_graph)["negative amount"]
+    nquads = broken.serialize(format="nt", encoding="utf-8")
+    write_store(tmp_path / "store", nquads, BuildInfo(built_at="2026-11-25T00:00:00+00:00", version="broken",
+                                                        documents=[], graphs={}, warnings=[]))
+    result = CliRunner().invoke(cli, ["validate", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1
+    assert "shacl:BudgetFigure" in result.output
+    assert "positive xsd:decimal amount" in result.output
