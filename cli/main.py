@@ -165,8 +165,14 @@ def query_command(file: Path | None, name: str | None, params: tuple[str, ...], 
 
 
 @cli.command("queries")
-def queries_command() -> None:
+@click.option("--markdown", is_flag=True, help="Print queries/README.md (generated from the headers).")
+def queries_command(markdown: bool) -> None:
     """List the named queries with their parameters."""
+    if markdown:
+        from healthkg.queries.readme import render_readme
+
+        click.echo(render_readme(catalogue().values()), nl=False)
+        return
     for query in catalogue().values():
         params = ", ".join(f"{p.name}:{p.type}" for p in query.params)
         click.echo(f"{query.name:<28} {query.summary}" + (f"  [{params}]" if params else ""))

@@ -31,6 +31,8 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
+from healthkg.queries.search import search_pattern
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _TOP_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
@@ -72,6 +74,8 @@ class Parameter:
                 return Literal(date.fromisoformat(raw).isoformat(), datatype=NamedNode(XSD + "date"))
             if self.type == "string":
                 return Literal(raw)
+            if self.type == "search":
+                return Literal(search_pattern(raw))
         except (ValueError, InvalidOperation) as error:
             raise ParameterError(f"{self.name}: {raw!r} is not a valid {self.type} ({error})") from error
         raise ParameterError(f"{self.name}: unknown parameter type {self.type!r}")

@@ -40,6 +40,10 @@ def _coercion(store: Store, predicate: str, objects: set[str]) -> dict[str, str]
     if OWL + "ObjectProperty" in declared or objects == {"@id"}:
         return {"@type": "@id"}
     datatypes = {r for r in ranges if r.startswith(XSD)} or objects
+    if datatypes == {LANG_STRING, XSD + "string"}:
+        # Mostly names in two languages, a few plain strings (labels of external
+        # terms): the language map reads best; plain values keep the CURIE key.
+        return {"@container": "@language"}
     if len(datatypes) != 1:
         return {}
     (datatype,) = datatypes

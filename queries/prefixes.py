@@ -13,12 +13,14 @@ exactly the IRI stored in the graph.
 'http://id.nlm.nih.gov/mesh/D003141'
 >>> compact("urn:example:unknown") is None
 True
+>>> compact("https://doi.org/10.13039/100009619") is None  # doi: would expand to http://dx.doi.org/
+True
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import bioregistry
 import curies
@@ -39,14 +41,31 @@ def converter() -> curies.Converter:
     return curies.chain([curies.Converter.from_prefix_map(OWN_PREFIXES), registry])
 
 
+@cache
+def _uri_prefixes() -> dict[str, str]:
+    """Canonical prefix → URI prefix, built once (the converter rebuilds its maps per call)."""
+    return dict(converter().bimap)
+
+
+@lru_cache(maxsize=1 << 16)
 def compact(iri: str) -> str | None:
-    """The CURIE of ``iri``, or None when no registered prefix covers it."""
-    return converter().compress(iri)
+    """The CURIE of ``iri``, or None when no prefix covers it exactly.
+
+    The registry also knows synonyms of a URI prefix (``https://doi.org/`` for
+    ``doi:``, which expands to ``http://dx.doi.org/``); a CURIE that would expand
+    to another IRI than the one shown is not offered.
+    """
+    curie = converter().compress(iri)
+    return curie if curie is not None and expand(curie) == iri else None
 
 
 def expand(curie: str) -> str | None:
     """The IRI of a CURIE, or None when its prefix is unknown."""
-    return converter().expand(curie)
+    prefix, separator, local = curie.partition(":")
+    uri_prefix = _uri_prefixes().get(prefix)
+    if separator and uri_prefix is not None:
+        return uri_prefix + local
+    return converter().expand(curie)  # a synonym of a prefix, e.g. mondo: for MONDO:
 
 
 def prefix_map(iris: Iterable[str]) -> dict[str, str]:
@@ -54,7 +73,8 @@ def prefix_map(iris: Iterable[str]) -> dict[str, str]:
     used: dict[str, str] = {}
     conv = converter()
     for iri in iris:
-        parsed = conv.parse_uri(iri)
-        if parsed is not None and parsed.prefix is not None:
-            used[parsed.prefix] = conv.bimap[parsed.prefix]
+        curie = compact(iri)
+        if curie is not None:
+            prefix = curie.split(":", 1)[0]
+            used[prefix] = conv.bimap[prefix]
     return dict(sorted(used.items(), key=lambda item: item[0].lower()))
