@@ -10,19 +10,35 @@ export HEALTHKG_STORE HEALTHKG_HOST HEALTHKG_PORT
 SOURCES := setup.cfg pyproject.toml
 INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/vocab/*.ttl ontology/qc/*.rq loaders/*.py loaders/*.tsv)
 
-.PHONY: install install-test serve build test bench clean browser
+.PHONY: install install-test serve build test bench clean browser vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python $(SOURCES)
+$(VENV)/.installed: $(BIN)/python $(SOURCES) | vendor
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# YASGUI for the query UI (/ui), from the npm registry at install time: served locally, never from a
+# CDN, never committed. Without npm the server still runs and /ui says how to install it.
+YASGUI_DIR := server/static/vendor/yasgui
+$(YASGUI_DIR)/yasgui.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund && mkdir -p $(YASGUI_DIR) && \
+	  cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI_DIR)/; \
+	else echo "npm not found: the query UI (/ui) stays uninstalled"; fi
+
+vendor: $(YASGUI_DIR)/yasgui.min.js
+
+# Headless Chromium and a Japanese font for the browser tests (Debian packages; CI runs as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update && apt-get install -y chromium chromium-driver fonts-ipafont-gothic; fi
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -36,7 +52,7 @@ build: $(HEALTHKG_STORE)/build.json
 serve: build
 	$(BIN)/healthkg serve --store $(HEALTHKG_STORE) --host $(HEALTHKG_HOST) --port $(HEALTHKG_PORT)
 
-test: install-test
+test: install-test browser
 	$(BIN)/pytest
 
 clean:

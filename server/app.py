@@ -91,10 +91,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     operations.install(app)
 
-    from healthkg.server import description, graph_store, sparql
+    from healthkg.server import description, graph_store, pages, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(description.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(operations.blueprint)
+    app.register_blueprint(pages.blueprint)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +80,18 @@ def live_server(seed_store: Path) -> Iterator[LiveServer]:
     from healthkg.server.app import create_app
 
     yield from serve_in_thread(create_app({"STORE_PATH": str(seed_store)}))
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Flask], LiveServer]]:
+    """Serve any app (e.g. over a test store) on 127.0.0.1 for one test; every server stops afterwards."""
+    running: list[Iterator[LiveServer]] = []
+
+    def start(app: Flask) -> LiveServer:
+        server = serve_in_thread(app)
+        running.append(server)
+        return next(server)
+
+    yield start
+    for server in running:
+        server.close()  # type: ignore[attr-defined]

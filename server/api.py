@@ -1,0 +1,210 @@
+"""Named queries as a web API (grlc-style): ``GET /api/queries/<name>?param=…``, described by OpenAPI 3.
+
+Every ``.rq`` of the catalogue becomes one operation. Parameters are validated and
+bound as typed RDF terms by :meth:`NamedQuery.render`; a value that does not fit
+answers 400 naming the parameter. SELECT/ASK results come as SPARQL JSON, CSV or
+TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples or JSON-LD, chosen by
+``format=`` or else by the Accept header.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions
+from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
+
+from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
+from healthkg.server.graph import graph_service
+from healthkg.server.views_queries import construct_text
+from healthkg.server.views_rdf import BY_EXTENSION, rdf_response
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+RESULT_FORMATS = {
+    "json": ("application/sparql-results+json", QueryResultsFormat.JSON),
+    "csv": ("text/csv", QueryResultsFormat.CSV),
+    "tsv": ("text/tab-separated-values", QueryResultsFormat.TSV),
+}
+GRAPH_FORMATS = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
+_OFFERS_SELECT = {media: name for name, (media, _) in RESULT_FORMATS.items()} | {"application/json": "json"}
+_OFFERS_GRAPH = {media: name for name, media in GRAPH_FORMATS.items()} | {"application/json": "jsonld"}
+_SCHEMA_TYPES: dict[str, dict[str, str]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "iri": {"type": "string", "format": "uri"},
+}
+
+
+def _query(name: str) -> NamedQuery:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise NotFound(f"no named query {name!r}; see /api/queries") from None
+
+
+def _is_graph(query: NamedQuery) -> bool:
+    return query.kind in ("CONSTRUCT", "DESCRIBE")
+
+
+def _format(query: NamedQuery) -> str:
+    """The format name asked for by ``format=``, else by Accept (first offer when indifferent)."""
+    offers = _OFFERS_GRAPH if _is_graph(query) else _OFFERS_SELECT
+    names = list(GRAPH_FORMATS if _is_graph(query) else RESULT_FORMATS)
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in names:
+            raise NotAcceptable(f"format: {asked!r} is not one of {', '.join(names)}")
+        return asked
+    if not request.accept_mimetypes:
+        return names[0]
+    best = request.accept_mimetypes.best_match(list(offers))
+    if best is None:
+        raise NotAcceptable(f"{query.name} answers as {', '.join(offers)}")
+    return offers[best]
+
+
+def example_args(query: NamedQuery) -> dict[str, str]:
+    """The parameters of the header's example call (``--param key=value`` pairs)."""
+    words = shlex.split(query.example) if query.example else []
+    pairs = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--param"]
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+
+
+def _describe(query: NamedQuery) -> dict[str, Any]:
+    return {
+        "name": query.name,
+        "summary": query.summary,
+        "description": query.description,
+        "kind": query.kind,
+        "params": [
+            {"name": p.name, "type": p.type, "description": p.description, "default": p.default,
+             "required": p.required, "enum": list(p.enum)}
+            for p in query.params
+        ],
+        "columns": list(query.columns),
+        "tags": list(query.tags),
+        "example": example_args(query),
+        "url": f"{request.script_root}/api/queries/{query.name}",
+    }
+
+
+@blueprint.route("/queries")
+def list_queries() -> Response:
+    return jsonify([_describe(query) for query in catalogue().values()])
+
+
+@blueprint.route("/queries/<name>")
+def run_query(name: str) -> Response:
+    query = _query(name)
+    fmt = _format(query)
+    values = {key: value for key, value in request.args.items() if key != "format"}
+    try:
+        text = query.render(values)
+    except ParameterError as error:
+        return _error(400, str(error), query=query.name)
+    if _is_graph(query):
+        response = rdf_response(construct_text(text), BY_EXTENSION[fmt])
+    else:
+        results = graph_service().store.query(text, use_default_graph_as_union=True)
+        if not isinstance(results, (QuerySolutions, QueryBoolean)):
+            return _error(500, f"{name} did not answer with solutions")
+        media_type, result_format = RESULT_FORMATS[fmt]
+        response = Response(results.serialize(format=result_format), content_type=f"{media_type}; charset=utf-8")
+    if request.args.get("format") is None:
+        response.vary.add("Accept")
+    return response
+
+
+def _schema(parameter: Parameter) -> dict[str, Any]:
+    schema: dict[str, Any] = dict(_SCHEMA_TYPES.get(parameter.type, {"type": "string"}))
+    if parameter.enum:
+        schema["enum"] = list(parameter.enum)
+    if parameter.default is not None:
+        schema["default"] = int(parameter.default) if schema["type"] == "integer" else parameter.default
+    return schema
+
+
+def _operation(query: NamedQuery) -> dict[str, Any]:
+    example = example_args(query)
+    parameters: list[dict[str, Any]] = []
+    for p in query.params:
+        parameter: dict[str, Any] = {"name": p.name, "in": "query", "required": p.required,
+                                     "description": p.description or p.type, "schema": _schema(p)}
+        if p.name in example:
+            parameter["example"] = int(example[p.name]) if p.type == "integer" else example[p.name]
+        parameters.append(parameter)
+    names = list(GRAPH_FORMATS if _is_graph(query) else RESULT_FORMATS)
+    parameters.append({"name": "format", "in": "query", "required": False,
+                       "description": "Result format; overrides the Accept header.",
+                       "schema": {"type": "string", "enum": names}})
+    media_types = list(GRAPH_FORMATS.values()) if _is_graph(query) else [m for m, _ in RESULT_FORMATS.values()]
+    description = query.description
+    if query.columns:
+        description += f"\n\nColumns: {', '.join(query.columns)}."
+    return {
+        "operationId": query.name.replace("-", "_"),
+        "summary": query.summary,
+        "description": description,
+        "tags": list(query.tags) or ["queries"],
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "Query results",
+                    "content": {media: {"schema": {"type": "object" if "json" in media else "string"}}
+                                for media in media_types}},
+            "400": {"description": "A parameter does not fit its type or is unknown",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "406": {"description": "None of the result formats is acceptable"},
+        },
+    }
+
+
+@blueprint.route("/openapi.json")
+def openapi() -> Response:
+    info = graph_service().info
+    document = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "healthkg named queries",
+            "version": info.version,
+            "description": "Named SPARQL queries over the healthkg knowledge graph (built "
+                           f"{info.built_at}). Each parameter is bound as a typed RDF term.",
+        },
+        "servers": [{"url": request.host_url.rstrip("/") + request.script_root}],
+        "paths": {
+            "/api/queries": {"get": {
+                "operationId": "list_queries",
+                "summary": "The named queries with their parameters",
+                "responses": {"200": {"description": "One entry per query",
+                                      "content": {"application/json": {"schema": {"type": "array",
+                                                                                   "items": {"type": "object"}}}}}},
+            }},
+        } | {f"/api/queries/{q.name}": {"get": _operation(q)} for q in catalogue().values()},
+        "components": {"schemas": {"Error": {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "query": {"type": "string"}},
+            "required": ["error"],
+        }}},
+    }
+    return jsonify(document)
+
+
+@blueprint.route("/")
+def browse() -> str:
+    return render_template("api.html", queries=[_describe(q) for q in catalogue().values()])
+
+
+def _error(status: int, message: str, **extra: str) -> Response:
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    return response
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    return _error(error.code or 500, error.description or error.name)

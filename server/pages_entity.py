@@ -1,0 +1,133 @@
+"""Linked data: every IRI of the graph dereferences here, as an HTML page or as RDF.
+
+``/id/<path>`` serves ``<BASE_IRI>id/<path>``; ``/resource?iri=<IRI>`` serves any IRI the
+graph mentions (external vocabulary terms included). The format is chosen by a file
+extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``; or ``format=`` on ``/resource``) or
+else by the Accept header. Negotiated answers come directly with 200 and
+``Vary: Accept`` rather than a 303 to a per-format URL: w3id already redirects
+once, and ``Content-Location`` names the format-specific URL for clients that
+want to cite it. Hash IRIs (``document#L12-L13``) are described on their
+document's page and in its RDF, as the hash convention expects.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, make_response, render_template, request
+from werkzeug.exceptions import BadRequest, NotFound
+
+from healthkg.queries.catalogue import Parameter, ParameterError
+from healthkg.server.views_queries import Row, ask, construct, select
+from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
+from healthkg.server.views_terms import base_iri, local_path, unique
+
+blueprint = Blueprint("entity", __name__)
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABELS = {
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/title",
+}
+MATCHES = {
+    f"http://www.w3.org/2004/02/skos/core#{name}"
+    for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+} | {"http://www.w3.org/2002/07/owl#sameAs"}
+_IRI = Parameter(name="iri", type="iri", required=True)
+
+
+def _exists(iri: str) -> bool:
+    return ask("entity-exists", iri=iri)
+
+
+def _format_url(iri: str, serialisation: Serialisation) -> str:
+    path = local_path(iri)
+    if path is not None and "#" not in path:
+        return f"{path}.{serialisation.extension}"
+    return f"{request.script_root}/resource?{urlencode({'iri': iri, 'format': serialisation.extension})}"
+
+
+def _labels(rows: list[Row]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"ja": [], "en": [], "other": []}
+    for row in rows:
+        if str(row["property"]) in LABELS and row["value"].is_literal:
+            value = row["value"]
+            bucket = value.lang if value.lang in ("ja", "en") else "other"
+            if str(value) not in found[bucket]:
+                found[bucket].append(str(value))
+    return found
+
+
+def _page(iri: str) -> str:
+    outgoing = unique(select("entity-outgoing", iri=iri), "graph", "property", "value")
+    properties = [(rows[0], rows) for _, rows in
+                  ((key, list(group)) for key, group in groupby(outgoing, key=lambda row: str(row["property"])))]
+    incoming = unique(select("entity-incoming", iri=iri), "graph", "subject", "property")
+    return render_template(
+        "entity.html",
+        iri=iri,
+        labels=_labels(outgoing),
+        types=unique((row for row in outgoing if str(row["property"]) == RDF_TYPE), "value"),
+        matches=[row for row in outgoing if str(row["property"]) in MATCHES],
+        properties=properties,
+        incoming=incoming[:500],
+        more_incoming=len(incoming) > 500,
+        budget=unique(select("entity-budget", iri=iri), "figure"),
+        provenance=select("entity-provenance", iri=iri),
+        source_lines=select("document-lines", iri=iri),
+        formats=[(s, _format_url(iri, s)) for s in SERIALISATIONS],
+    )
+
+
+def _describe(iri: str, serialisation: Serialisation) -> Response:
+    return rdf_response(construct("entity-description", iri=iri) + construct("entity-referrers", iri=iri), serialisation)
+
+
+def _respond(iri: str, serialisation: Serialisation | None) -> Response:
+    """The page or RDF for an IRI known to be in the graph; negotiated when no format was named."""
+    if serialisation is not None:
+        return _describe(iri, serialisation)
+    chosen = negotiate([HTML, *BY_MEDIA_TYPE])
+    if chosen == HTML:
+        response = make_response(_page(iri))
+    else:
+        response = _describe(iri, BY_MEDIA_TYPE[chosen])
+        response.headers["Content-Location"] = _format_url(iri, BY_MEDIA_TYPE[chosen])
+    response.vary.add("Accept")
+    response.headers["Link"] = ", ".join(
+        f'<{url}>; rel="alternate"; type="{s.media_type}"' for s, url in ((s, _format_url(iri, s)) for s in SERIALISATIONS)
+    )
+    return response
+
+
+@blueprint.route("/id/<path:path>")
+def by_path(path: str) -> Response:
+    iri = base_iri() + "id/" + path
+    if _exists(iri):
+        return _respond(iri, None)
+    stem, dot, extension = path.rpartition(".")
+    if dot and extension in BY_EXTENSION and _exists(base_iri() + "id/" + stem):
+        return _respond(base_iri() + "id/" + stem, BY_EXTENSION[extension])
+    raise NotFound(f"{iri} is not in this graph")
+
+
+@blueprint.route("/resource")
+def by_iri() -> Response:
+    try:
+        iri = str(_IRI.term(request.args.get("iri", "")).value)
+    except ParameterError as error:
+        raise BadRequest(f"iri: give the absolute IRI of a resource in the graph ({error})") from error
+    fmt = request.args.get("format")
+    if fmt is not None and fmt not in BY_EXTENSION:
+        raise BadRequest(f"format: {fmt!r} is not one of {', '.join(BY_EXTENSION)}")
+    if not _exists(iri):
+        raise NotFound(f"{iri} is not in this graph")
+    return _respond(iri, BY_EXTENSION[fmt] if fmt else None)
+
+
+@blueprint.errorhandler(NotFound)
+@blueprint.errorhandler(BadRequest)
+def _error_page(error: NotFound | BadRequest) -> Response:
+    return Response(render_template("error.html", error=error), status=error.code, mimetype="text/html")

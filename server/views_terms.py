@@ -1,0 +1,98 @@
+"""How RDF terms appear on pages: links that stay on this server, compact names, amounts.
+
+Entity IRIs hang off one base (``BASE_IRI``, default :data:`healthkg.ontology.BASE`)
+and dereference here by path: ``<base>id/x`` at ``/id/x``, ``<base>ontology#T`` at
+``/ontology#T``, named graphs at their Turtle download. Any other IRI is browsed
+through ``/resource?iri=…`` (what this graph says about it) and linked out as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+from flask import Flask, current_app, request, url_for
+
+from healthkg.queries.prefixes import compact
+from healthkg.server.views_queries import Row, Term
+
+_PATH_SAFE = "/#:@!$&'()*+,;=-._~"
+YEN_PER_OKU = Decimal(100_000_000)
+
+
+def base_iri() -> str:
+    return str(current_app.config["BASE_IRI"])
+
+
+def local_path(iri: str) -> str | None:
+    """The path on this server an IRI of this graph dereferences at, or None for other IRIs."""
+    base, root = base_iri(), request.script_root
+    if iri == base + "ontology" or iri.startswith(base + "ontology#"):
+        return f"{root}/ontology" + quote(iri[len(base + "ontology") :], safe=_PATH_SAFE)
+    if iri.startswith(base + "id/") and len(iri) > len(base + "id/"):
+        return f"{root}/id/" + quote(iri[len(base + "id/") :], safe=_PATH_SAFE)
+    if iri.startswith(base + "graph/") and len(iri) > len(base + "graph/"):
+        return url_for("pages.downloads.named_graph", name=iri[len(base + "graph/") :])
+    return None
+
+
+def href(iri: str) -> str:
+    """Where a link to ``iri`` goes: its page here, or what this graph says about it."""
+    return local_path(iri) or url_for("pages.entity.by_iri", iri=iri)
+
+
+def is_external(iri: str) -> bool:
+    return local_path(iri) is None and iri.startswith(("http://", "https://"))
+
+
+def short(iri: str) -> str:
+    """The compact IRI a page shows; the full IRI when no prefix covers it."""
+    return compact(iri) or iri
+
+
+def label(row: Row, stem: str) -> str:
+    """``stem_ja`` and ``stem_en`` of a row, ja first, en alongside."""
+    names = [str(row[key]) for key in (f"{stem}_ja", f"{stem}_en") if key in row]
+    return " / ".join(dict.fromkeys(names))
+
+
+def oku(amount: Term | str) -> str:
+    """An amount in yen as 億円 (hundred millions of yen), the unit the documents use."""
+    try:
+        value = Decimal(str(amount)) / YEN_PER_OKU
+    except InvalidOperation:
+        return str(amount)
+    text = format(value.normalize(), "f")
+    whole, dot, fraction = text.partition(".")
+    return f"{int(whole):,}{dot}{fraction}"
+
+
+def yen(amount: Term | str) -> str:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
+
+
+def lines(row: Row) -> str:
+    """``L12`` or ``L12–L14`` for a row's ``line`` and ``end_line``."""
+    if "line" not in row:
+        return ""
+    first, last = str(row["line"]), str(row.get("end_line", row["line"]))
+    return f"L{first}" if first == last else f"L{first}–L{last}"
+
+
+def unique(rows: Iterable[Row], *keys: str) -> list[Row]:
+    """Rows with the first of each combination of ``keys`` kept (OPTIONAL labels can repeat rows)."""
+    seen: dict[tuple[str, ...], Row] = {}
+    for row in rows:
+        seen.setdefault(tuple(str(row.get(key, "")) for key in keys), row)
+    return list(seen.values())
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available to every template."""
+    app.jinja_env.filters.update(href=href, short=short, oku=oku, yen=yen, is_external=is_external)
+    app.jinja_env.globals.update(label=label, lines=lines, local_path=local_path)
