@@ -55,5 +55,11 @@ serve: build
 test: install-test browser
 	$(BIN)/pytest
 
+# The benchmark, never part of `make test` (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k,1M --repeat 3"
+BENCH_ARGS ?= --sizes 10k,100k
+bench: install-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var build dist *.egg-info
