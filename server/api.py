@@ -13,24 +13,19 @@ import shlex
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions
 from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
 
+from healthkg.queries.backends import Dataset, FormatChoice
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
-from healthkg.server.graph import graph_service
-from healthkg.server.views_queries import construct_text
-from healthkg.server.views_rdf import BY_EXTENSION, rdf_response
+from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.server.views_queries import snapshot
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-RESULT_FORMATS = {
-    "json": ("application/sparql-results+json", QueryResultsFormat.JSON),
-    "csv": ("text/csv", QueryResultsFormat.CSV),
-    "tsv": ("text/tab-separated-values", QueryResultsFormat.TSV),
+_ANSWERS = {
+    False: RESULT_FORMATS,
+    True: tuple(f for f in GRAPH_FORMATS if f.name in ("turtle", "ntriples", "jsonld", "rdfxml")),
 }
-GRAPH_FORMATS = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
-_OFFERS_SELECT = {media: name for name, (media, _) in RESULT_FORMATS.items()} | {"application/json": "json"}
-_OFFERS_GRAPH = {media: name for name, media in GRAPH_FORMATS.items()} | {"application/json": "jsonld"}
 _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -48,25 +43,40 @@ def _query(name: str) -> NamedQuery:
         raise NotFound(f"no named query {name!r}; see /api/queries") from None
 
 
-def _is_graph(query: NamedQuery) -> bool:
-    return query.kind in ("CONSTRUCT", "DESCRIBE")
+def formats(query: NamedQuery) -> tuple[Format, ...]:
+    """What a query can answer as, the default first: SPARQL results or RDF by its kind."""
+    return _ANSWERS[query.kind in ("CONSTRUCT", "DESCRIBE")]
 
 
-def _format(query: NamedQuery) -> str:
-    """The format name asked for by ``format=``, else by Accept (first offer when indifferent)."""
-    offers = _OFFERS_GRAPH if _is_graph(query) else _OFFERS_SELECT
-    names = list(GRAPH_FORMATS if _is_graph(query) else RESULT_FORMATS)
+def _format(query: NamedQuery) -> Format:
+    """The format asked for by ``format=`` (name or extension), else by Accept (the default when indifferent)."""
+    offered = formats(query)
     asked = request.args.get("format")
     if asked is not None:
-        if asked not in names:
-            raise NotAcceptable(f"format: {asked!r} is not one of {', '.join(names)}")
-        return asked
+        for fmt in offered:
+            if asked in (fmt.name, fmt.extension):
+                return fmt
+        raise NotAcceptable(f"format: {asked!r} is not one of {', '.join(f.name for f in offered)}")
     if not request.accept_mimetypes:
-        return names[0]
-    best = request.accept_mimetypes.best_match(list(offers))
+        return offered[0]
+    by_type = {media: fmt for fmt in offered for media in (fmt.media_type, *fmt.aliases)}
+    best = request.accept_mimetypes.best_match(list(by_type))
     if best is None:
-        raise NotAcceptable(f"{query.name} answers as {', '.join(offers)}")
-    return offers[best]
+        raise NotAcceptable(f"{query.name} answers as {', '.join(f.media_type for f in offered)}")
+    return by_type[best]
+
+
+class _Collected:
+    """A backend sink that keeps the whole answer: named-query results are small tables."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def start(self, fmt: Format) -> None:
+        self.format = fmt
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
 
 
 def example_args(query: NamedQuery) -> dict[str, str]:
@@ -108,14 +118,11 @@ def run_query(name: str) -> Response:
         text = query.render(values)
     except ParameterError as error:
         return _error(400, str(error), query=query.name)
-    if _is_graph(query):
-        response = rdf_response(construct_text(text), BY_EXTENSION[fmt])
-    else:
-        results = graph_service().store.query(text, use_default_graph_as_union=True)
-        if not isinstance(results, (QuerySolutions, QueryBoolean)):
-            return _error(500, f"{name} did not answer with solutions")
-        media_type, result_format = RESULT_FORMATS[fmt]
-        response = Response(results.serialize(format=result_format), content_type=f"{media_type}; charset=utf-8")
+    graph = query.kind in ("CONSTRUCT", "DESCRIBE")
+    sink = _Collected()
+    snapshot().backend.stream(text, Dataset(), FormatChoice(results=None if graph else fmt, graph=fmt if graph else None),
+                              sink)
+    response = Response(b"".join(sink.chunks), content_type=fmt.content_type)
     if request.args.get("format") is None:
         response.vary.add("Accept")
     return response
@@ -139,11 +146,10 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
         if p.name in example:
             parameter["example"] = int(example[p.name]) if p.type == "integer" else example[p.name]
         parameters.append(parameter)
-    names = list(GRAPH_FORMATS if _is_graph(query) else RESULT_FORMATS)
     parameters.append({"name": "format", "in": "query", "required": False,
                        "description": "Result format; overrides the Accept header.",
-                       "schema": {"type": "string", "enum": names}})
-    media_types = list(GRAPH_FORMATS.values()) if _is_graph(query) else [m for m, _ in RESULT_FORMATS.values()]
+                       "schema": {"type": "string", "enum": [f.name for f in formats(query)]}})
+    media_types = [f.media_type for f in formats(query)]
     description = query.description
     if query.columns:
         description += f"\n\nColumns: {', '.join(query.columns)}."
@@ -166,14 +172,15 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    info = graph_service().info
+    info = snapshot().info
+    built = f"built {info.built_at}" if info else "served from a remote endpoint"
     document = {
         "openapi": "3.0.3",
         "info": {
             "title": "healthkg named queries",
-            "version": info.version,
-            "description": "Named SPARQL queries over the healthkg knowledge graph (built "
-                           f"{info.built_at}). Each parameter is bound as a typed RDF term.",
+            "version": info.version if info else "remote",
+            "description": f"Named SPARQL queries over the healthkg knowledge graph ({built}). "
+                           "Each parameter is bound as a typed RDF term.",
         },
         "servers": [{"url": request.host_url.rstrip("/") + request.script_root}],
         "paths": {
@@ -196,7 +203,8 @@ def openapi() -> Response:
 
 @blueprint.route("/")
 def browse() -> str:
-    return render_template("api.html", queries=[_describe(q) for q in catalogue().values()])
+    return render_template("api.html", queries=[_describe(q) for q in catalogue().values()],
+                           formats={q.name: [f.name for f in formats(q)] for q in catalogue().values()})
 
 
 def _error(status: int, message: str, **extra: str) -> Response:

@@ -16,8 +16,7 @@ from werkzeug.exceptions import NotFound
 from healthkg.ontology import BASE
 from healthkg.queries.catalogue import ParameterError, catalogue
 from healthkg.server import api, pages_downloads, pages_entity, pages_ontology, views_terms
-from healthkg.server.graph import graph_service
-from healthkg.server.views_queries import select
+from healthkg.server.views_queries import select, snapshot
 
 blueprint = Blueprint("pages", __name__)
 for child in (pages_entity.blueprint, pages_ontology.blueprint, pages_downloads.blueprint, api.blueprint):
@@ -36,11 +35,10 @@ def _configure(state: object) -> None:
 
 @blueprint.route("/")
 def landing() -> str:
-    service = graph_service()
     sizes = {str(row["graph"]): int(str(row["triples"])) for row in select("graph-sizes")}
     return render_template(
         "landing.html",
-        info=service.info,
+        info=snapshot().info,
         classes=select("class-counts"),
         years=select("fiscal-years"),
         documents=views_terms.unique(select("documents"), "document"),

@@ -14,12 +14,13 @@ from itertools import islice
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
 
 from healthkg.queries.catalogue import Parameter, ParameterError
-from healthkg.server.graph import graph_service
+from healthkg.server.graph import RemoteStoreError
 from healthkg.queries.prefixes import OWN_PREFIXES
 from healthkg.server.views_rdf import prefixes
+from healthkg.server.views_queries import snapshot
 from healthkg.server.views_terms import base_iri
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/downloads")
@@ -60,11 +61,19 @@ def _turtle(store: Store, graph: NamedNode) -> Iterator[bytes]:
                     prefixes=_prefixes(store, graph)) or b""
 
 
+def _store() -> Store:
+    try:
+        return snapshot().store
+    except RemoteStoreError as error:
+        raise ServiceUnavailable(f"downloads are written from the embedded store ({error})") from error
+
+
 def _download(body: Iterator[bytes], media_type: str, filename: str) -> Response:
-    info = graph_service().info
+    served = snapshot()
     response = Response(stream_with_context(body), content_type=f"{media_type}; charset=utf-8")
-    response.set_etag(info.version)
-    response.last_modified = datetime.fromisoformat(info.built_at)
+    response.set_etag(served.version)
+    if served.info is not None:
+        response.last_modified = datetime.fromisoformat(served.info.built_at)
     response.cache_control.no_cache = True
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response.make_conditional(request)
@@ -72,23 +81,22 @@ def _download(body: Iterator[bytes], media_type: str, filename: str) -> Response
 
 @blueprint.route("/")
 def index() -> str:
-    service = graph_service()
-    return render_template("downloads.html", info=service.info,
-                           graphs=sorted(g.value for g in service.store.named_graphs()))
+    return render_template("downloads.html", info=snapshot().info,
+                           graphs=sorted(g.value for g in _store().named_graphs()))
 
 
 @blueprint.route("/healthkg.nq")
 def nquads() -> Response:
-    return _download(_nquads(graph_service().store), "application/n-quads", "healthkg.nq")
+    return _download(_nquads(_store()), "application/n-quads", "healthkg.nq")
 
 
 @blueprint.route("/healthkg.trig")
 def trig() -> Response:
-    return _download(_trig(graph_service().store), "application/trig", "healthkg.trig")
+    return _download(_trig(_store()), "application/trig", "healthkg.trig")
 
 
 def _graph_response(iri: str) -> Response:
-    store = graph_service().store
+    store = _store()
     graph = NamedNode(iri)
     if not store.contains_named_graph(graph):
         raise NotFound(f"no named graph {iri} in this store")

@@ -13,11 +13,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from flask import g
 from pyoxigraph import RdfFormat, Triple, parse
 
-from healthkg.queries.backends import LocalBackend
+from healthkg.queries.backends import LocalBackend, RemoteBackend
 from healthkg.queries.catalogue import NamedQuery, parse_query
-from healthkg.server.graph import graph_service
+from healthkg.server.graph import Snapshot, graph_service
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,15 @@ def page_query(name: str) -> NamedQuery:
     return parse_query(text, name)
 
 
-def _backend() -> LocalBackend:
-    return LocalBackend(graph_service().store)
+def snapshot() -> Snapshot:
+    """The graph this request reads, taken once so a reload mid-request cannot mix two builds."""
+    if "healthkg_snapshot" not in g:
+        g.healthkg_snapshot = graph_service().snapshot()
+    return g.healthkg_snapshot  # type: ignore[no-any-return]
+
+
+def _backend() -> LocalBackend | RemoteBackend:
+    return snapshot().backend
 
 
 def select(name: str, **params: str) -> list[Row]:

@@ -303,7 +303,7 @@ def test_whole_graph_downloads_hold_every_quad_of_the_build(live_server, seed_st
     for path, rdf_format in (("/downloads/healthkg.nq", RdfFormat.N_QUADS), ("/downloads/healthkg.trig", RdfFormat.TRIG)):
         reply = get(live_server.url + path)
         assert reply.status == 200
-        assert reply.headers["etag"] == f'"{info.version}"'
+        assert reply.headers["etag"].strip('"').startswith(info.version)
         quads = list(parse(reply.body, format=rdf_format))
         per_graph: dict[str, int] = {}
         for quad in quads:
@@ -334,7 +334,7 @@ def test_downloads_answer_304_to_a_client_that_has_this_build(live_server, seed_
     assert get(url, If_Modified_Since=first.headers["last-modified"]).status == 304
     earlier = format_datetime((built - timedelta(days=1)).astimezone(timezone.utc), usegmt=True)
     assert get(url, If_Modified_Since=earlier).status == 200
-    graph = get(live_server.url + "/downloads/graph/ontology.ttl", If_None_Match=f'"{info.version}"')
+    graph = get(live_server.url + "/downloads/graph/ontology.ttl", If_None_Match=first.headers["etag"])
     assert graph.status == 304 and graph.body == b""
 
 
