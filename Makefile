@@ -33,7 +33,15 @@ $(YASGUI_DIR)/yasgui.min.js: package.json package-lock.json
 	  cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI_DIR)/; \
 	else echo "npm not found: the query UI (/ui) stays uninstalled"; fi
 
-vendor: $(YASGUI_DIR)/yasgui.min.js
+# Cytoscape.js for the graph explorer (/explore) and the ontology diagram (/ontology/diagram), same rules.
+CYTOSCAPE_DIR := server/static/vendor/cytoscape
+$(CYTOSCAPE_DIR)/cytoscape.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund && mkdir -p $(CYTOSCAPE_DIR) && \
+	  cp node_modules/cytoscape/dist/cytoscape.min.js $(CYTOSCAPE_DIR)/; \
+	else echo "npm not found: the graph explorer stays without its drawing library"; fi
+
+vendor: $(YASGUI_DIR)/yasgui.min.js $(CYTOSCAPE_DIR)/cytoscape.min.js
 
 # Headless Chromium and a Japanese font for the browser tests (Debian packages; CI runs as root).
 browser:

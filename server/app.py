@@ -91,11 +91,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     operations.install(app)
 
-    from healthkg.server import description, graph_store, pages, sparql
+    from healthkg.server import description, explorer, graph_store, pages, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(description.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(operations.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(explorer.blueprint)
     return app

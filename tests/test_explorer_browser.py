@@ -1,0 +1,122 @@
+"""The explorer and the ontology diagram in headless Chromium: they draw without console errors,
+show as many nodes as the graph says, and a real click on a node expands it.
+
+Needs Debian's chromium and chromium-driver (``make browser``) and Cytoscape.js (``make vendor``);
+screenshots are kept under tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from healthkg.queries.backends import LocalBackend
+from healthkg.queries.store import open_store
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ID = "https://w3id.org/healthkg/id/"
+GENOME = ID + "project-genome-data"
+NEIGHBOURS = """
+PREFIX hkg: <https://w3id.org/healthkg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?n WHERE {{
+  {{ <{iri}> ?p ?n }} UNION {{ ?n ?p <{iri}> }}
+  FILTER(isIRI(?n) && ?p != rdf:type)
+  FILTER EXISTS {{ ?n a ?anyClass }}
+  FILTER NOT EXISTS {{ ?n a ?x . VALUES ?x {{ hkg:SourceLocation hkg:CuratedFact hkg:CuratedSource }} }}
+}}"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+        pytest.fail("headless Chromium is not installed: run `make browser` (Debian chromium, chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for option in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--window-size=1280,1200"):
+        options.add_argument(option)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-explorer')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(30)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def neighbourhood(store: Any, iri: str) -> set[str]:
+    results = LocalBackend(store).select(NEIGHBOURS.format(iri=iri))
+    return {b["n"]["value"] for b in results["results"]["bindings"]} | {iri}
+
+
+def severe(driver: WebDriver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def wait(driver: WebDriver, script: str, name: str, seconds: float = 30) -> Any:
+    try:
+        return WebDriverWait(driver, seconds).until(lambda d: d.execute_script(script))
+    except Exception:
+        driver.save_screenshot(str(ARTIFACTS / f"{name}-timeout.png"))
+        raise
+
+
+def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_server, seed_store) -> None:  # type: ignore[no-untyped-def]
+    vendor = Path(live_server.app.static_folder) / "vendor" / "cytoscape" / "cytoscape.min.js"
+    assert vendor.is_file(), "Cytoscape.js is not installed: run `make vendor`"
+    store = open_store(seed_store)
+    first = neighbourhood(store, GENOME)
+    browser.get(f"{live_server.url}/explore?iri={GENOME}")
+    wait(browser, "return window.healthkgExplorer && window.healthkgExplorer.loads >= 1", "explorer")
+    shown = set(browser.execute_script("return window.healthkgExplorer.cy.nodes().map(n => n.id())"))
+    assert shown == first
+    assert severe(browser) == []
+
+    # Click (a real mouse click on the canvas) a program that has neighbours not yet shown.
+    program = next(n for n in sorted(first) if "/program/" in n and neighbourhood(store, n) - first)
+    expected = first | neighbourhood(store, program)
+    x, y = browser.execute_script("""
+        const cy = window.healthkgExplorer.cy, node = cy.getElementById(arguments[0]);
+        const box = cy.elements().boundingBox();
+        node.position({x: box.x2 + 120, y: (box.y1 + box.y2) / 2});
+        cy.fit(undefined, 40);
+        const p = node.renderedPosition();
+        return [p.x, p.y];""", program)
+    canvas = browser.find_element(By.ID, "explorer")
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(x - canvas.size["width"] / 2), int(y - canvas.size["height"] / 2)).click().perform()
+    wait(browser, "return window.healthkgExplorer.loads >= 2", "explorer-click")
+    shown = set(browser.execute_script("return window.healthkgExplorer.cy.nodes().map(n => n.id())"))
+    assert shown == expected and len(shown) > len(first)
+    assert severe(browser) == []
+    browser.save_screenshot(str(ARTIFACTS / "explorer.png"))
+
+
+def test_ontology_diagram_draws_every_class(browser, live_server, seed_store) -> None:  # type: ignore[no-untyped-def]
+    classes = LocalBackend(open_store(seed_store)).select(
+        "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { "
+        "GRAPH <https://w3id.org/healthkg/graph/ontology> { ?c a owl:Class "
+        "FILTER(STRSTARTS(STR(?c), \"https://w3id.org/healthkg/ontology#\")) } }")
+    expected = int(classes["results"]["bindings"][0]["n"]["value"])
+    browser.get(f"{live_server.url}/ontology/diagram")
+    wait(browser, "return window.healthkgDiagram && window.healthkgDiagram.ready", "diagram")
+    assert browser.execute_script("return window.healthkgDiagram.cy.nodes().length") == expected > 20
+    assert browser.execute_script("return window.healthkgDiagram.cy.edges('[kind = \"object\"]').length") > 10
+    assert severe(browser) == []
+    browser.save_screenshot(str(ARTIFACTS / "diagram.png"))
