@@ -22,6 +22,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -137,6 +138,9 @@ class QueryRunner:
             except Cancelled:
                 return
             except BaseException as error:  # handed to the request thread, which decides what it means
+                # pyoxigraph results may only be dropped by the thread that made them; the
+                # traceback's frames hold them, so free those here and keep only the line info.
+                traceback.clear_frames(error.__traceback__)
                 try:
                     channel.put("error", error)
                 except Cancelled:
