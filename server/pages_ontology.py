@@ -8,11 +8,13 @@ an anchor named after its local name, so ``hkg:Program`` dereferences to
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from flask import Blueprint, Response, make_response, render_template
 from werkzeug.exceptions import NotFound
 
+from healthkg.queries.prefixes import compact
 from healthkg.server.views_queries import Row, construct, select
 from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
 from healthkg.server.views_terms import base_iri, unique
@@ -34,8 +36,13 @@ def _graph() -> str:
 
 
 def anchor(iri: str) -> str:
-    """The fragment a term of this ontology is documented under."""
-    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+    """The fragment a term is documented under: its local name for this ontology's own terms
+    (so ``hkg:Plan`` is ``/ontology#Plan``), its CURIE for the terms it declares from other
+    vocabularies (``prov:Plan`` is ``#prov-Plan``), so the two never collide."""
+    own = base_iri() + "ontology#"
+    if iri.startswith(own):
+        return iri[len(own):]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", compact(iri) or iri)
 
 
 def _terms() -> dict[str, list[tuple[Row, dict[str, list[Row]]]]]:
@@ -47,7 +54,9 @@ def _terms() -> dict[str, list[tuple[Row, dict[str, list[Row]]]]]:
         if str(row["relation"]) in (RDFS + "domain", RDFS + "range"):
             relations[str(row["target"])]["used_by"].append({"target": row["term"]})
     grouped: dict[str, list[tuple[Row, dict[str, list[Row]]]]] = {kind: [] for kind in KINDS.values()}
-    for row in unique(select("ontology-terms", graph=_graph()), "term", "kind"):
+    own = base_iri() + "ontology#"
+    terms = unique(select("ontology-terms", graph=_graph()), "term", "kind")
+    for row in sorted(terms, key=lambda row: not str(row["term"]).startswith(own)):
         grouped[KINDS[str(row["kind"])]].append((row, relations[str(row["term"])]))
     return grouped
 
