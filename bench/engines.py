@@ -1,6 +1,6 @@
 """Start and stop the SPARQL servers under comparison, each on 127.0.0.1 with the same data.
 
-Every server is a child process that the kernel stops if the benchmark dies
+Every server is a child process that the kernel kills if the benchmark dies
 (PR_SET_PDEATHSIG), and that :meth:`Server.stop` ends by its own pid, so nothing
 outlives a run.
 """
@@ -40,7 +40,7 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass

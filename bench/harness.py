@@ -217,7 +217,8 @@ def warm_latency(client: Client, text: str, cold_ms: float, budget: Budget) -> d
     return asdict(Latency.of(samples, errors))
 
 
-def run_plan(factory: ClientFactory, workload: Workload, budget: Budget, binding: str, pid: int) -> dict[str, Any]:
+def run_plan(factory: ClientFactory, workload: Workload, budget: Budget, binding: str, pid: int,
+             exclude: Sequence[str] = ()) -> dict[str, Any]:
     """The phases of the module docstring; "uncached" phases send ``Cache-Control: no-cache``."""
     client, uncached = factory(False), factory(True)
     programs = [b["program"]["value"] for b in json.loads(client.run(workload.sample.text))["results"]["bindings"]]
@@ -225,12 +226,13 @@ def run_plan(factory: ClientFactory, workload: Workload, budget: Budget, binding
         raise EngineError("the endpoint has no hkg:Program: was the data loaded?")
     entity = programs[len(programs) // 2]
     analytical = {q.name: render(q, {"entity": entity} if any(p.name == "entity" for p in q.params) else {}, binding)
-                  for q in workload.analytical}
+                  for q in workload.analytical if q.name not in exclude}
 
     def point(program: str) -> str:
         return render(workload.point, {"program": program}, binding)
 
-    result: dict[str, Any] = {"programs": len(programs), "binding": binding, "memory_before": memory(pid)}
+    result: dict[str, Any] = {"programs": len(programs), "binding": binding, "excluded": list(exclude),
+                              "memory_before": memory(pid)}
     queries: dict[str, dict[str, Any]] = {}
     for name, text in analytical.items():
         try:
@@ -274,7 +276,7 @@ def run_plan(factory: ClientFactory, workload: Workload, budget: Budget, binding
     return result
 
 
-def floor(data: Path, workload: Workload, budget: Budget, binding: str) -> dict[str, Any]:
+def floor(data: Path, workload: Workload, budget: Budget, binding: str, exclude: Sequence[str] = ()) -> dict[str, Any]:
     import os
 
     from pyoxigraph import RdfFormat, Store
@@ -283,7 +285,7 @@ def floor(data: Path, workload: Workload, budget: Budget, binding: str) -> dict[
     store = Store()
     store.bulk_load(path=str(data), format=RdfFormat.N_QUADS)
     loaded = time.perf_counter() - started
-    result = run_plan(lambda _no_cache: StoreClient(store), workload, budget, binding, os.getpid())
+    result = run_plan(lambda _no_cache: StoreClient(store), workload, budget, binding, os.getpid(), exclude)
     result["load_seconds"] = round(loaded, 2)
     return result
 
@@ -300,16 +302,19 @@ def main(argv: list[str] | None = None) -> int:
     for each in (endpoint, in_process):
         each.add_argument("--binding", choices=BINDINGS, default="inline")
         each.add_argument("--phase-seconds", type=float, default=Budget.phase_seconds)
+        each.add_argument("--warm-seconds", type=float, default=Budget.warm_seconds_per_query,
+                          help="time budget of the warm runs of one query (fewer runs when a query is slow)")
+        each.add_argument("--exclude", action="append", default=[], help="leave this analytical query out")
         each.add_argument("--warm-reps", type=int, default=Budget.warm_reps, help="at most this many warm runs per query")
         each.add_argument("--out", type=Path, help="write JSON here (default: stdout)")
     args = parser.parse_args(argv)
-    budget = Budget(phase_seconds=args.phase_seconds, warm_reps=args.warm_reps)
+    budget = Budget(phase_seconds=args.phase_seconds, warm_reps=args.warm_reps, warm_seconds_per_query=args.warm_seconds)
     workload = Workload.load()
     if args.mode == "floor":
-        result = floor(args.data, workload, budget, args.binding)
+        result = floor(args.data, workload, budget, args.binding, args.exclude)
     else:
         result = run_plan(lambda no_cache: HttpClient(args.url, args.timeout, no_cache), workload, budget, args.binding,
-                          args.pid)
+                          args.pid, args.exclude)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
