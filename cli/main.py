@@ -245,6 +245,28 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
         click.echo(f"wrote {out} ({fmt}, {len(data)} bytes)", err=True)
 
 
+@cli.command("publish")
+@click.option("--endpoint", required=True,
+              help="Graph Store Protocol URL of the remote store, e.g. http://localhost:7878/store (Oxigraph) "
+                   "or http://localhost:3030/ds/data (Fuseki).")
+@click.option("--token", envvar="HEALTHKG_TOKEN", help="Bearer token for the remote store.")
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for each graph.")
+@store_option
+def publish_command(endpoint: str, token: str | None, timeout: float, store: Path) -> None:
+    """Load the built graph into a remote store through the Graph Store Protocol, one PUT per named graph."""
+    from healthkg.queries.publish import PublishError, publish
+
+    total = 0
+    try:
+        for published in publish(store, endpoint, token, timeout):
+            total += published.triples
+            click.echo(f"{published.status}  {published.triples:>7}  {published.graph}")
+    except (StoreMissing, PublishError) as error:
+        _fail(str(error))
+        return
+    click.echo(f"published {total} triples from {store} to {endpoint}")
+
+
 @cli.command("audit")
 @store_option
 def audit_command(store: Path) -> None:

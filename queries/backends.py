@@ -37,7 +37,7 @@ from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from healthkg.queries.formats import Format, by_media_type
-from healthkg.queries.query_form import shape
+from healthkg.queries.query_form import QUERY_FORMS, shape
 from healthkg.queries.results import CHUNK_BYTES, SolutionsWriter
 
 N_TRIPLES = "application/n-triples"
@@ -219,6 +219,11 @@ class RemoteBackend:
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setQuery(text)
+        form = shape(text).form
+        if form in QUERY_FORMS:
+            # SPARQLWrapper guesses the form with a regex that reads words in comments (an
+            # "added" in a comment makes it an ADD update, sent as update=); ours skips them.
+            client.queryType = form
         for graph in dataset.default_graphs:
             client.addDefaultGraph(graph)
         for graph in dataset.named_graphs:
