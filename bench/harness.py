@@ -99,9 +99,11 @@ class StoreClient:
         self.store = store
 
     def run(self, text: str) -> bytes:
-        from pyoxigraph import QueryResultsFormat
+        from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat
 
         results = self.store.query(text, use_default_graph_as_union=True)
+        if isinstance(results, QueryTriples):
+            return results.serialize(format=RdfFormat.N_TRIPLES) or b""
         return results.serialize(format=QueryResultsFormat.JSON) or b""
 
 

@@ -6,6 +6,7 @@ with the same parser, so a benchmark query can move into ``queries/`` as is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def render(query: NamedQuery, values: dict[str, str], binding: str = "inline") -
     """Query text with parameters bound, in one of two shapes.
 
     ``inline`` writes each typed term (serialised by pyoxigraph, so it cannot change
-    the query's structure) where the variable stood, as a SPARQL client would;
+    the query's structure) where the variable stood, as a SPARQL client would
+    (``BOUND(?_x)`` of a bound parameter becomes ``true``);
     ``where`` is the named-query API's shape (a VALUES block at the top of the WHERE
     clause). Both answer the same, but engines plan them differently, which is
     itself worth measuring.
@@ -46,6 +48,7 @@ def render(query: NamedQuery, values: dict[str, str], binding: str = "inline") -
         raise ValueError(f"unknown binding {binding!r} (one of {', '.join(BINDINGS)})")
     text = query.text
     for name, term in query.bind(values).items():
+        text = re.sub(rf"\bBOUND\s*\(\s*\?_{name}\s*\)", "true", text, flags=re.IGNORECASE)  # bound, by definition
         text = _replace_variable(text, f"?_{name}", str(term))
     return text
 
