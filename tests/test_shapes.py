@@ -35,29 +35,21 @@ def test_seed_conforms_and_passes_every_qc_query(seed_build: tuple[Path, BuildRe
     assert len(qc_queries()) >= 8
 
 
-def broken_copies(seed: Graph) -> dict[str, Graph]:
-    """One deliberately broken copy of the seed per check."""
-    line = allocation(seed, "革新的がん医療実用化研究事業", 2020)
-    program = program_iri("革新的がん医療実用化研究事業")
-    copies: dict[str, Graph] = {}
+BREAKS = {
+    "negative amount": lambda g, line, program: g.set((line, HKG.amountYen, Literal("-3200000000", datatype=XSD.decimal))),
+    "no project": lambda g, line, program: g.remove((line, HKG.inProject, None)),
+    "two Japanese labels": lambda g, line, program: g.add((program, RDFS.label, Literal("別名の事業", lang="ja"))),
+    "no provenance": lambda g, line, program: g.remove((line, PROV_DERIVED, None)),
+    "string amount": lambda g, line, program: g.set((line, HKG.amountYen, Literal("32億円"))),
+}
 
-    def copy(name: str) -> Graph:
-        graph = Graph()
-        graph += seed
-        copies[name] = graph
-        return graph
 
-    g = copy("negative amount")
-    g.set((line, HKG.amountYen, Literal("-3200000000", datatype=XSD.decimal)))
-    g = copy("no project")
-    g.remove((line, HKG.inProject, None))
-    g = copy("two Japanese labels")
-    g.add((program, RDFS.label, Literal("別名の事業", lang="ja")))
-    g = copy("no provenance")
-    g.remove((line, PROV_DERIVED, None))
-    g = copy("string amount")
-    g.set((line, HKG.amountYen, Literal("32億円")))
-    return copies
+def broken_copy(seed: Graph, case: str) -> Graph:
+    """The seed with one deliberate break on the 革新的がん… budget line of 令和2年度 (or its program)."""
+    graph = Graph()
+    graph += seed
+    BREAKS[case](graph, allocation(graph, "革新的がん医療実用化研究事業", 2020), program_iri("革新的がん医療実用化研究事業"))
+    return graph
 
 
 @pytest.mark.parametrize("case, shape", [
@@ -65,7 +57,7 @@ def broken_copies(seed: Graph) -> dict[str, Graph]:
     ("no provenance", "BudgetFigure"), ("string amount", "BudgetFigure"),
 ])
 def test_shacl_reports_broken_graph_readably(seed_graph: Graph, case: str, shape: str) -> None:
-    violations = shacl_violations(broken_copies(seed_graph)[case])
+    violations = shacl_violations(broken_copy(seed_graph, case))
     assert violations, case
     text = "\n".join(map(str, violations))
     assert f"shacl:{shape}" in text
@@ -103,7 +95,7 @@ def test_qc_query_fires_on_broken_fixture(seed_graph: Graph, name: str) -> None:
 
 
 def test_validate_command_prints_shacl_report(seed_graph: Graph, tmp_path: Path) -> None:
-    broken = broken_copies(seed_graph)["negative amount"]
+    broken = broken_copy(seed_graph, "negative amount")
     nquads = broken.serialize(format="nt", encoding="utf-8")
     write_store(tmp_path / "store", nquads, BuildInfo(built_at="2026-11-25T00:00:00+00:00", version="broken",
                                                         documents=[], graphs={}, warnings=[]))
