@@ -22,7 +22,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolution, Triple
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 CHUNK_BYTES = 64 * 1024
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+WRITTEN_FORMATS = ("json", "xml", "csv", "tsv")
 
 Term = NamedNode | BlankNode | Literal | Triple
 
@@ -82,7 +82,7 @@ class SolutionsWriter:
     """
 
     def __init__(self, fmt: str, max_rows: int | None = None) -> None:
-        if fmt not in RESULT_FORMATS:
+        if fmt not in WRITTEN_FORMATS:
             raise ValueError(f"unknown SPARQL results format {fmt!r}")
         self.fmt = fmt
         self.max_rows = max_rows
@@ -123,7 +123,8 @@ class SolutionsWriter:
     def _layout(self, variables: list[str]) -> tuple[str, Callable[[QuerySolution], str], str, str]:
         """Header, row writer, row separator and trailer of the format."""
         if self.fmt == "json":
-            head = json.dumps({"head": {"vars": variables}}, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"results":{"bindings":['
+            head_object = json.dumps({"head": {"vars": variables}}, ensure_ascii=False, separators=(",", ":"))
+            head = head_object[:-1] + ',"results":{"bindings":['
 
             keys = [_json_string(name) + ":" for name in variables]
 

@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * MiB,  # request bodies, then 413
     "QUERY_WORKERS": 8,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
-    "RESULT_CACHE_ENTRIES": 512,
+    "RESULT_CACHE_ENTRIES": 4096,
     "RESULT_CACHE_ENTRY_BYTES": 1 * MiB,
     "UPDATE_ENABLED": False,  # SPARQL Update and the Graph Store Protocol
     "UPDATE_TOKEN": None,

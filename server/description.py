@@ -145,7 +145,8 @@ def dataset_description(base: str, snapshot: Snapshot, statistics: Statistics) -
     info = snapshot.info
     if info is not None:
         built = datetime.fromisoformat(info.built_at).isoformat()
-        triples.append(Triple(dataset, NamedNode(DCTERMS + "modified"), Literal(built, datatype=NamedNode(XSD + "dateTime"))))
+        modified = Literal(built, datatype=NamedNode(XSD + "dateTime"))
+        triples.append(Triple(dataset, NamedNode(DCTERMS + "modified"), modified))
     titles = {d.get("graph"): d.get("title") for d in (info.documents if info else [])}
     for graph, size in sorted(sizes.items()):
         subset = NamedNode(graph)

@@ -19,6 +19,7 @@ stuck inside pyoxigraph must not keep the process from exiting.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -30,9 +31,11 @@ from waitress.channel import ClientDisconnected
 
 from healthkg.queries.backends import Sink
 from healthkg.queries.formats import Format
+from healthkg.queries.results import CHUNK_BYTES
 from healthkg.server.errors import ServiceUnavailable
 
 Task = Callable[[Sink], bool]
+log = logging.getLogger("healthkg.server")
 
 
 class Cancelled(Exception):
@@ -52,27 +55,52 @@ class StreamAborted(ClientDisconnected):
 
 
 class _Channel:
-    """The worker's :class:`Sink`: a bounded queue, so a slow client also slows the worker."""
+    """The worker's :class:`Sink`, and the request thread's end of it.
 
-    def __init__(self, cancel: threading.Event, capacity: int = 8) -> None:
-        self.items: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=capacity)
+    Output travels in batches: everything up to ``flush_bytes`` (or the end) in
+    one hand-over, because each hand-over costs a thread wake-up, which is most
+    of the overhead of a small query. The queue is bounded, so a slow client
+    also slows the worker down.
+    """
+
+    def __init__(self, cancel: threading.Event, flush_bytes: int, capacity: int = 8) -> None:
+        self.batches: queue.Queue[list[tuple[str, object]]] = queue.Queue(maxsize=capacity)
         self.cancel = cancel
+        self.flush_bytes = flush_bytes
+        self.pending: list[tuple[str, object]] = []
+        self.pending_bytes = 0
+        self.received: list[tuple[str, object]] = []
 
-    def put(self, kind: str, value: object) -> None:
+    def _flush(self) -> None:
+        batch, self.pending, self.pending_bytes = self.pending, [], 0
         while True:
             if self.cancel.is_set():
                 raise Cancelled
             try:
-                self.items.put((kind, value), timeout=0.05)
+                self.batches.put(batch, timeout=0.05)
                 return
             except queue.Full:
                 continue
 
     def start(self, fmt: Format) -> None:
-        self.put("start", fmt)
+        self.pending.append(("start", fmt))
 
     def write(self, chunk: bytes) -> None:
-        self.put("data", chunk)
+        self.pending.append(("data", chunk))
+        self.pending_bytes += len(chunk)
+        if self.pending_bytes >= self.flush_bytes:
+            self._flush()
+
+    def finish(self, kind: str, value: object) -> None:
+        self.pending.append((kind, value))
+        self._flush()
+
+    def next(self, deadline: float) -> tuple[str, object]:
+        """The next item in order; raises queue.Empty at the deadline."""
+        if not self.received:
+            self.received = self.batches.get(timeout=max(0.0, deadline - time.monotonic()))
+            self.received.reverse()
+        return self.received.pop()
 
 
 @dataclass
@@ -126,7 +154,7 @@ class QueryRunner:
         deadline = time.monotonic() + timeout
         cancel = threading.Event()
         started = threading.Event()
-        channel = _Channel(cancel)
+        channel = _Channel(cancel, flush_bytes=min(self.buffer_bytes, CHUNK_BYTES))
 
         def job() -> None:
             if cancel.is_set():
@@ -134,7 +162,7 @@ class QueryRunner:
             started.set()
             try:
                 truncated = task(channel)
-                channel.put("done", truncated)
+                channel.finish("done", truncated)
             except Cancelled:
                 return
             except BaseException as error:  # handed to the request thread, which decides what it means
@@ -142,7 +170,7 @@ class QueryRunner:
                 # traceback's frames hold them, so free those here and keep only the line info.
                 traceback.clear_frames(error.__traceback__)
                 try:
-                    channel.put("error", error)
+                    channel.finish("error", error)
                 except Cancelled:
                     return
 
@@ -170,7 +198,7 @@ class QueryRunner:
     def _next(self, channel: _Channel, deadline: float, cancel: threading.Event, started: threading.Event,
               timeout: float) -> tuple[str, object]:
         try:
-            return channel.items.get(timeout=max(0.0, deadline - time.monotonic()))
+            return channel.next(deadline)
         except queue.Empty:
             cancel.set()
             self.on_timeout()
@@ -184,7 +212,7 @@ class QueryRunner:
         try:
             while True:
                 try:
-                    kind, value = channel.items.get(timeout=max(0.0, deadline - time.monotonic()))
+                    kind, value = channel.next(deadline)
                 except queue.Empty:
                     self.on_timeout()
                     raise StreamAborted(f"query output stopped at the {timeout:g} s limit") from None
@@ -193,6 +221,7 @@ class QueryRunner:
                 elif kind == "done":
                     return
                 else:
+                    log.error("query failed while its result was streaming", exc_info=value)  # type: ignore[arg-type]
                     raise StreamAborted(f"query failed while streaming: {value}")
         finally:
             cancel.set()

@@ -81,10 +81,6 @@ class GraphService:
                    backend_token=config.get("SPARQL_BACKEND_TOKEN") or None,
                    timeout=float(config["QUERY_TIMEOUT"]), reload_interval=float(config["RELOAD_INTERVAL"]))
 
-    @property
-    def remote(self) -> bool:
-        return isinstance(self._snapshot.backend, RemoteBackend)
-
     def snapshot(self) -> Snapshot:
         """The current snapshot; may start loading a newer build in the background."""
         if self.reload_interval > 0 and time.monotonic() - self._checked_at >= self.reload_interval:

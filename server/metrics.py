@@ -59,7 +59,8 @@ class Metrics:
                     lines.append(f'healthkg_http_request_duration_seconds_bucket{{endpoint="{label}",le="{bound}"}} {count}')
                 total = self.latency_count[endpoint]
                 lines.append(f'healthkg_http_request_duration_seconds_bucket{{endpoint="{label}",le="+Inf"}} {total}')
-                lines.append(f'healthkg_http_request_duration_seconds_sum{{endpoint="{label}"}} {self.latency_sum[endpoint]:.6f}')
+                seconds = self.latency_sum[endpoint]
+                lines.append(f'healthkg_http_request_duration_seconds_sum{{endpoint="{label}"}} {seconds:.6f}')
                 lines.append(f'healthkg_http_request_duration_seconds_count{{endpoint="{label}"}} {total}')
             lines += ["# HELP healthkg_query_timeouts_total Queries stopped at the time limit.",
                       "# TYPE healthkg_query_timeouts_total counter", f"healthkg_query_timeouts_total {self.timeouts}"]

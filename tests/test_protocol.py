@@ -298,7 +298,8 @@ def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, acce
     assert {(str(s), str(o)) for s, _, o in graph} == ja_labels
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [("application/n-quads", RdfFormat.N_QUADS), ("application/trig", RdfFormat.TRIG)])
+@pytest.mark.parametrize(("accept", "fmt"), [("application/n-quads", RdfFormat.N_QUADS),
+                                             ("application/trig", RdfFormat.TRIG)])
 def test_japanese_round_trips_in_dataset_formats(live_server, ja_labels, accept: str, fmt: RdfFormat) -> None:
     """A graph result in a dataset syntax: the triples, in the default graph."""
     status, headers, body = get(live_server.sparql, {"query": LABEL_GRAPH}, accept)

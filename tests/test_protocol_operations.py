@@ -84,7 +84,8 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
     assert samples['healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"}'] == 3
     assert samples['healthkg_http_requests_total{endpoint="/sparql",method="GET",status="400"}'] == 1
     assert samples['healthkg_http_requests_total{endpoint="unmatched",method="GET",status="404"}'] == 1
-    buckets = [(k, v) for k, v in samples.items() if k.startswith('healthkg_http_request_duration_seconds_bucket{endpoint="/sparql"')]
+    prefix = 'healthkg_http_request_duration_seconds_bucket{endpoint="/sparql"'
+    buckets = [(k, v) for k, v in samples.items() if k.startswith(prefix)]
     counts = [v for _, v in buckets]
     assert counts == sorted(counts) and counts[-1] == 4
     assert buckets[-1][0].endswith('le="+Inf"}')
