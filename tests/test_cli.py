@@ -24,21 +24,11 @@ def run(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture()
-def built(tmp_path: Path) -> Path:
+def built(seed_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's seed store, so a test may replace it."""
     store = tmp_path / "store"
-    code, output = run("build", "--documents", str(SEED), "--store", str(store))
-    assert code == 0, output
+    shutil.copytree(seed_store, store)
     return store
-
-
-def test_build_report_names_documents_graphs_and_repairs(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    code, output = run("build", "--documents", str(SEED), "--store", str(store))
-    assert code == 0, output
-    assert "documents read: 1" in output
-    assert "graph/document/" in output
-    assert "repaired" in output and ".md:" in output  # typo repairs are reported with file:line
-    assert read_info(store).triples > 0
 
 
 def test_query_named_csv_and_json(built: Path) -> None:
@@ -94,10 +84,16 @@ def test_validate_passes_on_built_store(built: Path) -> None:
     assert code == 0, output
 
 
-def test_rebuild_replaces_store_atomically(built: Path, tmp_path: Path) -> None:
+def test_build_over_existing_store_reports_and_swaps_atomically(built: Path, tmp_path: Path) -> None:
+    before = read_info(built)
     copy = tmp_path / "docs"
     shutil.copytree(SEED, copy)
     code, output = run("build", "--documents", str(copy), "--store", str(built))
     assert code == 0, output
+    assert "documents read: 1" in output
+    assert "graph/document/" in output
+    assert "repaired" in output and ".md:" in output  # typo repairs are reported with file:line
+    after = read_info(built)
+    assert after.triples > 0 and after.built_at >= before.built_at
     leftovers = [p.name for p in built.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
