@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,9 +17,16 @@ BARE_IMPORT = re.compile(r"^\s*(from|import)\s+(ontology|loaders|queries|server|
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """A wheel built from a copy of the tracked files, so the checkout gets no build/ debris."""
+    source = tmp_path_factory.mktemp("source")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for name in filter(None, tracked.decode("utf-8").split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(source)],
         check=True, capture_output=True, text=True,
     )
     (built,) = out.glob("healthkg-*.whl")
@@ -34,7 +42,9 @@ def test_wheel_has_only_the_healthkg_namespace(wheel: zipfile.ZipFile) -> None:
 def test_wheel_carries_data_files(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     for folder, suffix in [("ontology", ".ttl"), ("ontology/vocab", ".ttl"), ("ontology/qc", ".rq"),
-                           ("queries", ".rq"), ("data/documents", ".md"), ("loaders", ".tsv")]:
+                           ("queries", ".rq"), ("data/documents", ".md"), ("data/curated", ".tsv"),
+                           ("loaders", ".tsv"), ("server/templates", ".html"), ("server/page_queries", ".rq"),
+                           ("server/explorer_queries", ".rq"), ("server/static", ".css"), ("server/static", ".js")]:
         shipped = {n for n in names if n.startswith(f"healthkg/{folder}/") and n.endswith(suffix)}
         local = {f"healthkg/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
         assert local and local <= shipped, f"{folder}/*{suffix} missing from the wheel: {local - shipped}"
