@@ -70,11 +70,11 @@ def expand(curie: str) -> str | None:
 
 def prefix_map(iris: Iterable[str]) -> dict[str, str]:
     """The prefixes (and their URI prefixes) needed to compact ``iris``, sorted by prefix."""
+    uri_prefixes = _uri_prefixes()
     used: dict[str, str] = {}
-    conv = converter()
-    for iri in iris:
+    for iri in set(iris):
         curie = compact(iri)
         if curie is not None:
             prefix = curie.split(":", 1)[0]
-            used[prefix] = conv.bimap[prefix]
+            used[prefix] = uri_prefixes[prefix]
     return dict(sorted(used.items(), key=lambda item: item[0].lower()))

@@ -18,8 +18,7 @@ from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
 
 from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.server.graph import RemoteStoreError
-from healthkg.queries.prefixes import OWN_PREFIXES
-from healthkg.server.views_rdf import prefixes
+from healthkg.queries.prefixes import OWN_PREFIXES, prefix_map
 from healthkg.server.views_queries import snapshot
 from healthkg.server.views_terms import base_iri
 
@@ -39,7 +38,7 @@ def _prefixes(store: Store, graph: NamedNode | DefaultGraph) -> dict[str, str]:
     vocabulary = {quad.predicate.value for quad in store.quads_for_pattern(None, None, None, graph)}
     rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     vocabulary |= {quad.object.value for quad in store.quads_for_pattern(None, rdf_type, None, graph)}
-    return OWN_PREFIXES | prefixes(vocabulary)
+    return OWN_PREFIXES | prefix_map(vocabulary)
 
 
 def _nquads(store: Store) -> Iterator[bytes]:

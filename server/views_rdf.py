@@ -15,7 +15,7 @@ from rdflib import Graph
 from werkzeug.exceptions import NotAcceptable
 
 from healthkg.queries.jsonld import packaged_context
-from healthkg.queries.prefixes import compact, expand
+from healthkg.queries.prefixes import prefix_map
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,6 @@ def _iris(triples: Iterable[Triple]) -> Iterator[str]:
                 yield term.datatype.value
 
 
-def prefixes(iris: Iterable[str]) -> dict[str, str]:
-    """The prefixes that compact these IRIs, for the head of a Turtle or RDF/XML document."""
-    used: dict[str, str] = {}
-    for iri in set(iris):
-        curie = compact(iri)
-        if curie is not None:
-            prefix = curie.split(":", 1)[0]
-            if prefix not in used:
-                used[prefix] = expand(prefix + ":") or ""
-    return {prefix: namespace for prefix, namespace in sorted(used.items()) if namespace}
-
-
 def _json_ld(triples: list[Triple]) -> bytes:
     """JSON-LD compacted with the ontology's context, so keys read ``label``, ``inProject``, ``amountYen``."""
     graph = Graph()
@@ -82,7 +70,7 @@ def serialise(triples: list[Triple], serialisation: Serialisation) -> bytes:
     if serialisation.format == RdfFormat.JSON_LD:
         return _json_ld(triples)
     if serialisation.format in (RdfFormat.TURTLE, RdfFormat.RDF_XML):
-        return serialize(triples, format=serialisation.format, prefixes=prefixes(_iris(triples))) or b""
+        return serialize(triples, format=serialisation.format, prefixes=prefix_map(_iris(triples))) or b""
     return serialize(triples, format=serialisation.format) or b""
 
 
