@@ -154,8 +154,8 @@ class _Loader:
     def program(self, name: str, row: FactRow) -> URIRef:
         base = base_name(name)
         node = program_iri(base)
-        self.graph.add((node, RDF.type, HKG.Program))
-        if node not in self.known:  # a document's label wins: one ja label per program
+        if node not in self.known:  # a document's type and label win: one ja label per program
+            self.graph.add((node, RDF.type, HKG.Program))
             self.graph.add((node, RDFS.label, Literal(base, lang="ja")))
             self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
             self.known.add(node)

@@ -106,6 +106,13 @@ def mapping_triples(mapping_set: MappingSet | None = None) -> Graph:
         graph.add((node, PROV.wasDerivedFrom, source))
         graph.add((source, RDF.type, HKG.CuratedSource))
         graph.add((node, RDFS.comment, Literal(m.comment or m.justification, lang="en")))
-        if m.object_label:
-            graph.add((m.object, RDFS.label, Literal(m.object_label)))
+        if m.object_label:  # the label as the verifying source gave it, sourced like the link
+            label = Literal(m.object_label)
+            graph.add((m.object, RDFS.label, label))
+            statement = ID[f"mapping/{key}-label"]
+            graph.add((statement, RDF.type, HKG.CuratedFact))
+            graph.add((statement, RDF.subject, m.object))
+            graph.add((statement, RDF.predicate, RDFS.label))
+            graph.add((statement, RDF.object, label))
+            graph.add((statement, PROV.wasDerivedFrom, source))
     return graph

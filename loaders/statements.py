@@ -253,6 +253,7 @@ class StatementEmitter:
                 ID[f"period/{period.first}-{period.last}"], HKG.PlanPeriod, label, period.span)
             self.add(node, HKG.firstFiscalYear, ID[f"fy/{period.first}"])
             self.add(node, HKG.lastFiscalYear, ID[f"fy/{period.last}"])
+            self.derived(node, period.span)
             self.add(framework, HKG.hasPeriod, node)
             self.derived(framework, period.span)
         for item in policy.policies:

@@ -232,6 +232,7 @@ def fiscal_year_triples(years: Iterable[int], lexicon: Lexicon | None = None) ->
         graph.add((node, RDFS.label, Literal(f"FY{year}", lang="en")))
         graph.add((node, HKG.fiscalYearNumber, Literal(year)))
         graph.add((node, HKG.era, era.iri))
+        graph.add((node, PROV.wasDerivedFrom, era.iri))  # labels and year numbers follow from the era
         graph.add((node, HKG.eraYear, Literal(era_year)))
         for edge, day in ((TIME.hasBeginning, date(year, 4, 1)), (TIME.hasEnd, date(year + 1, 3, 31))):
             instant = ID[f"fy/{year}/{'begin' if edge == TIME.hasBeginning else 'end'}"]
