@@ -11,9 +11,10 @@ A header is the file's leading ``#+`` lines, parsed as YAML::
     #+ columns: [project, fiscal_year, ...]
     #+ example: healthkg query --name budget-lines --param fiscal_year=2020
 
-Parameter ``x`` binds the query variable ``?_x`` as a typed RDF term, through
-a ``VALUES`` block at the top of the WHERE clause; user text is never
-spliced into query text. An unset optional parameter leaves
+Parameter ``x`` binds the query variable ``?_x`` as a typed RDF term: the
+value is parsed by its declared type and the term, serialised by pyoxigraph,
+takes the variable's place (see :meth:`NamedQuery.render`); raw user text never
+reaches the query. An unset optional parameter leaves
 ``?_x`` unbound, which the queries read as "any".
 """
 
@@ -115,29 +116,59 @@ class NamedQuery:
         return bound
 
     def render(self, values: dict[str, str]) -> str:
-        """The query text with a VALUES block binding the parameters' typed terms.
+        """The query text with each bound parameter's typed term in place of its variable.
 
-        One mechanism for the local store and remote endpoints alike (pyoxigraph's
-        substitutions only bind projected variables); terms are serialised by
-        pyoxigraph, so a value can never change the query's structure.
+        The term is built from the value by its declared type and serialised by
+        pyoxigraph (IRIs validated, literals escaped), so a value can never change
+        the query's structure. Writing it in place rather than joining a VALUES
+        block lets the engine use it for index lookups: with VALUES at the top of
+        WHERE a point lookup ran ~70x slower on 100k triples (bench/RESULTS.md).
+        ``BOUND(?_x)`` becomes ``true``. A variable the query projects or assigns
+        cannot take a constant and is bound through VALUES instead.
         """
         bound = self.bind(values)
-        if not bound:
-            return self.text
-        names = " ".join(f"?_{name}" for name in bound)
-        row = " ".join(str(term) for term in bound.values())
-        text = self.text
+        text, by_values = self.text, {}
         for name, term in bound.items():
-            if isinstance(term, NamedNode):
-                # Engines (Oxigraph among them) do not join VALUES into `SERVICE ?var`, so an
-                # endpoint parameter is written in place: a validated IRI, serialised as <...>.
-                pattern = re.compile(rf"(\bSERVICE\s+(?:SILENT\s+)?)\?_{name}\b", re.IGNORECASE)
-                text = pattern.sub(lambda m, t=term: m.group(1) + str(t), text)
+            if _projected_or_assigned(text, name):
+                by_values[name] = term
+            else:
+                text = _write_in_place(text, name, str(term))
+        if not by_values:
+            return text
         match = _TOP_WHERE.search(text)
         if match is None:
             raise QueryFileError(f"{self.name}: parameters need a WHERE clause to bind into")
+        names = " ".join(f"?_{name}" for name in by_values)
+        row = " ".join(str(term) for term in by_values.values())
         # Same line as the WHERE brace, so error positions keep their line numbers.
         return f"{text[: match.end()]} VALUES ({names}) {{ ({row}) }} {text[match.end():]}"
+
+
+def _tokens(name: str) -> re.Pattern[str]:
+    """Strings, IRIs and comments (left alone), BOUND(?_name) and ?_name itself."""
+    return re.compile(
+        r"(?P<skip>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\s\"{}|^`\\]*>|#[^\n]*)"
+        rf"|(?P<bound>\bBOUND\s*\(\s*[?$]_{name}\s*\))"
+        rf"|(?P<var>[?$]_{name}\b)",
+        re.IGNORECASE,
+    )
+
+
+def _write_in_place(text: str, name: str, term: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match["skip"]:
+            return match["skip"]
+        return "true" if match["bound"] else term
+
+    return _tokens(name).sub(replace, text)
+
+
+def _projected_or_assigned(text: str, name: str) -> bool:
+    variable = rf"[?$]_{name}\b"
+    return bool(
+        re.search(rf"\bAS\s+{variable}", text, re.IGNORECASE)
+        or re.search(rf"\bSELECT\b[^{{]*?{variable}", text, re.IGNORECASE)
+    )
 
 
 def parse_query(text: str, name: str) -> NamedQuery:
