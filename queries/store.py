@@ -3,6 +3,7 @@
 Layout of a store directory::
 
     <store>/db/          pyoxigraph (RocksDB) files
+    <store>/dataset.nq   the same quads as N-Quads, for loading into memory
     <store>/build.json   what the build read and wrote (see :class:`BuildInfo`)
 
 A build writes a sibling staging directory and renames it into place only when
@@ -22,6 +23,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 
 DB_DIR = "db"
+DUMP_FILE = "dataset.nq"
 INFO_FILE = "build.json"
 
 
@@ -57,9 +59,16 @@ def open_store(path: Path, *, in_memory: bool = True) -> Store:
     """Open a built store; in memory by default, where analytical queries run fastest.
 
     The on-disk store is opened read-only, so several readers and a running
-    build never contend for it.
+    build never contend for it. Memory is filled from the N-Quads dump: at 1M
+    triples that took 3.7 s and 400 MiB against 10 s and 450 MiB copying from
+    RocksDB (stores built before the dump existed are still copied).
     """
     read_info(path)
+    dump = Path(path) / DUMP_FILE
+    if in_memory and dump.is_file():
+        memory = Store()
+        memory.bulk_load(path=str(dump), format=RdfFormat.N_QUADS)
+        return memory
     on_disk = Store.read_only(str(Path(path) / DB_DIR))
     if not in_memory:
         return on_disk
@@ -79,6 +88,7 @@ def write_store(path: Path, nquads: bytes, info: BuildInfo) -> None:
         store.flush()
         del store
         gc.collect()  # pyoxigraph closes RocksDB when the object is dropped
+        (staging / DUMP_FILE).write_bytes(nquads)
         (staging / INFO_FILE).write_text(json.dumps(asdict(info), ensure_ascii=False, indent=2), encoding="utf-8")
         retired = None
         if target.exists():
