@@ -12,10 +12,10 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from healthkg.cli.main import cli
 from healthkg.cli.pipeline import BuildReport
 from healthkg.loaders.triples import program_iri
-from healthkg.ontology import HKG, ID
+from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
 from healthkg.ontology.qc import qc_queries, run_qc
-from healthkg.ontology.validation import shacl_violations, store_graph
-from healthkg.queries.store import BuildInfo, write_store
+from healthkg.ontology.validation import SH, shacl_violations, shapes_graph, store_graph
+from healthkg.queries.store import BuildInfo, open_store, write_store
 
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
@@ -103,3 +103,51 @@ def test_validate_command_prints_shacl_report(seed_graph: Graph, tmp_path: Path)
     assert result.exit_code == 1
     assert "shacl:BudgetFigure" in result.output
     assert "positive xsd:decimal amount" in result.output
+
+
+def first(graph: Graph, cls: URIRef) -> URIRef:
+    return sorted(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))[0]
+
+
+def drop_source_locations(graph: Graph, node: URIRef) -> None:
+    graph.remove((node, PROV_DERIVED, None))
+    graph.add((node, PROV_DERIVED, URIRef("https://example.org/not-a-document-line")))
+
+
+SHAPE_BREAKS = {
+    "AchievementGoal": lambda g: g.set((first(g, HKG.AchievementGoal), HKG.targetYear, Literal("2030年"))),
+    "StatedInDocument": lambda g: drop_source_locations(g, first(g, HKG.BasicPolicy)),
+    "Traceable": lambda g: g.remove((first(g, HKG.PriorityResearchTheme), PROV_DERIVED, None)),
+    "JapaneseLabelled": lambda g: g.add((first(g, HKG.AchievementGoal), RDFS.label, Literal("別の目標", lang="ja"))),
+    "CuratedSource": lambda g: g.add((URIRef("urn:example:not-a-web-page"), RDF.type, HKG.CuratedSource)),
+    "LawArticle": lambda g: g.remove((first(g, HKG.LawArticle), HKG.articleOf, None)),
+    "ConceptMention": lambda g: g.set((first(g, HKG.ConceptMention), HKG.mentionedConcept, ID["org-mext"])),
+    "OrganizationalUnit": lambda g: g.add((first(g, HKG.OrganizationalUnit), HKG.unitOf, ID["disease-intractable"])),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPE_BREAKS))
+def test_each_document_structure_shape_fires_on_a_broken_fixture(seed_graph: Graph, shape: str) -> None:
+    graph = Graph()
+    graph += seed_graph
+    SHAPE_BREAKS[shape](graph)
+    fired = {v.check for v in shacl_violations(graph)}
+    assert f"shacl:{shape}" in fired, fired
+
+
+def test_every_class_the_loaders_instantiate_is_the_target_of_a_shape(seed_store: Path) -> None:
+    """Inferred types are left out: they are entailed from asserted types whose shapes already apply."""
+    store = open_store(seed_store)
+    text = """
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?class WHERE {
+          GRAPH ?g { ?x a ?class } FILTER (?g != <%s> && STRSTARTS(STR(?class), "%s"))
+        }""" % (GRAPH.inferred, HKG)
+    instantiated = {URIRef(row["class"].value) for row in store.query(text, use_default_graph_as_union=False)}
+    assert {HKG.AchievementGoal, HKG.CuratedSource, HKG.OrganizationalUnit} <= instantiated
+    ontology = ontology_graph()
+    targets = set(shapes_graph().objects(None, SH.targetClass))
+    uncovered = {c for c in instantiated
+                 if not targets & set(ontology.transitive_objects(c, RDFS.subClassOf))}
+    assert not uncovered, sorted(uncovered)
