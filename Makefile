@@ -8,9 +8,11 @@ HEALTHKG_PORT ?= 8000
 export HEALTHKG_STORE HEALTHKG_HOST HEALTHKG_PORT
 
 SOURCES := setup.cfg pyproject.toml
-INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/vocab/*.ttl ontology/qc/*.rq loaders/*.py loaders/*.tsv)
+# What a build reads or runs: documents, curated data, the ontology and its checks, the loaders, the pipeline.
+INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/*.py ontology/vocab/*.ttl \
+	ontology/qc/*.rq loaders/*.py loaders/*.tsv cli/pipeline.py)
 
-.PHONY: install install-test serve build test bench clean browser vendor
+.PHONY: install install-test serve build test bench clean browser vendor node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +43,13 @@ $(CYTOSCAPE_DIR)/cytoscape.min.js: package.json package-lock.json
 	  cp node_modules/cytoscape/dist/cytoscape.min.js $(CYTOSCAPE_DIR)/; \
 	else echo "npm not found: the graph explorer stays without its drawing library"; fi
 
-vendor: $(YASGUI_DIR)/yasgui.min.js $(CYTOSCAPE_DIR)/cytoscape.min.js
+vendor: node $(YASGUI_DIR)/yasgui.min.js $(CYTOSCAPE_DIR)/cytoscape.min.js
+
+# npm for the vendor assets: Debian's nodejs and npm when the machine has none (as root, as CI runs);
+# otherwise the note above says what stays uninstalled.
+node:
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update && apt-get install -y nodejs npm; fi
 
 # Headless Chromium and a Japanese font for the browser tests (Debian packages; CI runs as root).
 browser:

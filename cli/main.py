@@ -11,13 +11,13 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from healthkg.cli.pipeline import BuildError, build, bundled_documents, expand_documents
 from healthkg.loaders.errors import DocumentError
-from healthkg.queries.backends import Backend, LocalBackend, RemoteBackend
+from healthkg.queries.backends import Backend, BackendError, LocalBackend, RemoteBackend
 from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
 from healthkg.queries.store import StoreMissing, default_store_path, open_store, read_info
 
@@ -30,7 +30,7 @@ store_option = click.option(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -53,7 +53,6 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
             report = build(paths, store)
         except (DocumentError, BuildError) as error:
             _fail(f"{error}\nthe store at {store} was left unchanged")
-            return
     click.echo(f"built {store} (version {report.version})")
     click.echo(f"documents read: {len(report.documents)}")
     for extract in report.documents:
@@ -66,6 +65,12 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
             click.echo(f"repaired {extract.path.name}:{repair.line}: {repair.note}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
+    inconsistent = LocalBackend(report.store).select(catalogue()["audit-inconsistent-totals"].render({}))
+    for row in inconsistent["results"]["bindings"]:
+        cell = {key: value["value"] for key, value in row.items()}
+        click.echo(f"warning: {cell['file']}:{cell['line']}: declared total {cell['declared_yen']} yen "
+                   f"({cell['project']} FY{cell['fiscal_year']} {cell['route']}) but its lines add up to "
+                   f"{cell['computed_yen']} yen")
     from healthkg.ontology.audit import audit_store
 
     click.echo(f"reasoner: HermiT found the graph consistent in {report.reasoning_seconds:.1f} s")
@@ -84,7 +89,6 @@ def validate_command(store: Path) -> None:
         violations = run_qc(open_store(store))
     except StoreMissing as error:
         _fail(str(error))
-        return
     for violation in violations:
         click.echo(str(violation))
     if violations:
@@ -143,22 +147,19 @@ def query_command(file: Path | None, name: str | None, params: tuple[str, ...], 
         query: NamedQuery = load_query_file(file) if file else catalogue()[name]  # type: ignore[index]
     except KeyError:
         _fail(f"no named query {name!r}; known: {', '.join(catalogue())}")
-        return
     except QueryFileError as error:
         _fail(str(error))
-        return
     try:
         text = query.render(_parse_params(params))
     except ParameterError as error:
         _fail(str(error))
-        return
     try:
         backend: Backend = RemoteBackend(endpoint, token) if endpoint else LocalBackend(open_store(store))
         if query.kind in ("CONSTRUCT", "DESCRIBE"):
             click.echo(backend.construct(text).decode("utf-8"), nl=False)
         else:
             click.echo(_format_select(backend.select(text), fmt))
-    except StoreMissing as error:
+    except (StoreMissing, BackendError) as error:
         _fail(str(error))
     except SyntaxError as error:
         _fail(f"{file or name}: {error}")
@@ -193,7 +194,6 @@ def serve_command(store: Path, host: str, port: int, threads: int) -> None:
         info = read_info(store)
     except StoreMissing as error:
         _fail(str(error))
-        return
     app = create_app({"STORE_PATH": str(store)})
     click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="healthkg")
@@ -216,7 +216,6 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
         dataset = open_store(store)
     except StoreMissing as error:
         _fail(str(error))
-        return
     if fmt == "context":
         data = dumps(context_document(dataset)).encode("utf-8")
     else:
@@ -230,13 +229,10 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
                 triples = parse_ntriples(LocalBackend(dataset).construct(query.render(_parse_params(params))))
             except KeyError:
                 _fail(f"no named query {query_ref!r}; known: {', '.join(catalogue())}")
-                return
             except (OSError, QueryFileError, ParameterError) as error:
                 _fail(str(error))
-                return
             except SyntaxError as error:
                 _fail(f"{query_ref}: {error}")
-                return
         data = export(triples, fmt, dataset, packaged_context())
     if out is None:
         click.echo(data, nl=False)
@@ -263,7 +259,6 @@ def publish_command(endpoint: str, token: str | None, timeout: float, store: Pat
             click.echo(f"{published.status}  {published.triples:>7}  {published.graph}")
     except (StoreMissing, PublishError) as error:
         _fail(str(error))
-        return
     click.echo(f"published {total} triples from {store} to {endpoint}")
 
 
@@ -277,7 +272,6 @@ def audit_command(store: Path) -> None:
         sections = audit_store(open_store(store))
     except StoreMissing as error:
         _fail(str(error))
-        return
     for section in sections:
         click.echo(section.render())
         click.echo("")

@@ -18,6 +18,7 @@ import json
 import socket
 import urllib.error
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -234,34 +235,11 @@ class RemoteBackend:
             client.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
         return client
 
-    def select(self, text: str) -> dict[str, Any]:
-        client = self._client(text)
-        client.setReturnFormat(JSON)
-        return client.query().convert()  # type: ignore[no-any-return]
-
-    def construct(self, text: str) -> bytes:
-        client = self._client(text)
-        client.setReturnFormat(N3)
-        client.addCustomHttpHeader("Accept", N_TRIPLES)
-        response = client.query().response.read()
-        return response if isinstance(response, bytes) else str(response).encode("utf-8")
-
-    def stream(self, text: str, dataset: Dataset, choice: FormatChoice, sink: Sink,
-               max_rows: int | None = None) -> bool:
-        query_shape = shape(text)
-        wanted = choice.graph if query_shape.is_graph else choice.results if query_shape.form else None
-        if query_shape.form and wanted is None:
-            raise NotAcceptable("graph" if query_shape.is_graph else "results")
-        client = self._client(text, dataset)
-        client.addCustomHttpHeader("Accept", wanted.media_type if wanted else choice.accept_header())
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The endpoint's failures as SyntaxError (with its message), BackendTimeout or BackendError."""
         try:
-            response = client.query().response
-            fmt = by_media_type(response.headers.get("Content-Type", ""))
-            if fmt is None:
-                raise BackendError(f"{self.endpoint} answered with {response.headers.get('Content-Type')!r}")
-            sink.start(fmt)
-            while chunk := response.read(CHUNK_BYTES):
-                sink.write(chunk)
+            yield
         except QueryBadFormed as error:
             raise SyntaxError(str(error).split("Response:", 1)[-1].strip()) from error
         except SPARQLWrapperException as error:
@@ -272,4 +250,35 @@ class RemoteBackend:
             if isinstance(error.reason, (TimeoutError, socket.timeout)):
                 raise BackendTimeout(f"{self.endpoint} did not answer within {self.timeout} s") from error
             raise BackendError(f"{self.endpoint}: {error.reason}") from error
+
+    def select(self, text: str) -> dict[str, Any]:
+        client = self._client(text)
+        client.setReturnFormat(JSON)
+        with self._errors():
+            return client.query().convert()  # type: ignore[no-any-return]
+
+    def construct(self, text: str) -> bytes:
+        client = self._client(text)
+        client.setReturnFormat(N3)
+        client.addCustomHttpHeader("Accept", N_TRIPLES)
+        with self._errors():
+            response = client.query().response.read()
+        return response if isinstance(response, bytes) else str(response).encode("utf-8")
+
+    def stream(self, text: str, dataset: Dataset, choice: FormatChoice, sink: Sink,
+               max_rows: int | None = None) -> bool:
+        query_shape = shape(text)
+        wanted = choice.graph if query_shape.is_graph else choice.results if query_shape.form else None
+        if query_shape.form and wanted is None:
+            raise NotAcceptable("graph" if query_shape.is_graph else "results")
+        client = self._client(text, dataset)
+        client.addCustomHttpHeader("Accept", wanted.media_type if wanted else choice.accept_header())
+        with self._errors():
+            response = client.query().response
+            fmt = by_media_type(response.headers.get("Content-Type", ""))
+            if fmt is None:
+                raise BackendError(f"{self.endpoint} answered with {response.headers.get('Content-Type')!r}")
+            sink.start(fmt)
+            while chunk := response.read(CHUNK_BYTES):
+                sink.write(chunk)
         return False

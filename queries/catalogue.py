@@ -32,6 +32,8 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
+from healthkg.queries.query_form import shape
+
 from healthkg.queries.search import search_pattern
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -95,9 +97,8 @@ class NamedQuery:
 
     @property
     def kind(self) -> str:
-        body = "\n".join(l for l in self.text.splitlines() if not l.lstrip().startswith(("#", "PREFIX", "prefix")))
-        match = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE)
-        return match.group(1).upper() if match else "SELECT"
+        """The query form, read by the same tokeniser the server uses (comments and strings skipped)."""
+        return shape(self.text).form or "SELECT"
 
     def bind(self, values: dict[str, str]) -> dict[str, Literal | NamedNode]:
         """Typed terms for the given raw values plus defaults; raises on unknown or missing ones."""
@@ -171,7 +172,9 @@ def _projected_or_assigned(text: str, name: str) -> bool:
     )
 
 
-def parse_query(text: str, name: str) -> NamedQuery:
+def parse_query(text: str, name: str, *, require_summary: bool = True, source: str | None = None) -> NamedQuery:
+    """A query and its ``#+`` header; catalogue queries must say what they answer (a summary)."""
+    source = source or f"{name}.rq"
     header_lines = []
     for line in text.splitlines():
         if line.startswith("#+"):
@@ -183,9 +186,9 @@ def parse_query(text: str, name: str) -> NamedQuery:
     try:
         header: dict[str, Any] = yaml.safe_load("\n".join(header_lines)) or {}
     except yaml.YAMLError as error:
-        raise QueryFileError(f"{name}.rq: header is not valid YAML: {error}") from error
-    if "summary" not in header:
-        raise QueryFileError(f"{name}.rq: header has no summary")
+        raise QueryFileError(f"{source}: header is not valid YAML: {error}") from error
+    if "summary" not in header and require_summary:
+        raise QueryFileError(f"{source}: header has no summary")
     params = tuple(
         Parameter(
             name=str(p["name"]),
@@ -200,7 +203,7 @@ def parse_query(text: str, name: str) -> NamedQuery:
     return NamedQuery(
         name=name,
         text=text,
-        summary=str(header["summary"]),
+        summary=str(header.get("summary", name)),
         description=str(header.get("description", "")).strip(),
         params=params,
         columns=tuple(header.get("columns") or ()),
@@ -210,7 +213,13 @@ def parse_query(text: str, name: str) -> NamedQuery:
 
 
 def load_query_file(path: Path) -> NamedQuery:
-    return parse_query(Path(path).read_text(encoding="utf-8"), Path(path).stem)
+    """An ad-hoc query file: the header is optional, errors name the file's path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise QueryFileError(f"{path}: cannot read: {error}") from error
+    return parse_query(text, path.stem, require_summary=False, source=str(path))
 
 
 @cache

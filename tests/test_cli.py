@@ -7,7 +7,9 @@ import io
 import json
 import re
 import shutil
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -97,3 +99,43 @@ def test_build_over_existing_store_reports_and_swaps_atomically(built: Path, tmp
     assert after.triples > 0 and after.built_at >= before.built_at
     leftovers = [p.name for p in built.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_ad_hoc_query_file_needs_no_header(built: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.rq"
+    plain.write_text("PREFIX hkg: <https://w3id.org/healthkg/ontology#>\n"
+                     "SELECT (COUNT(*) AS ?n) WHERE { ?a a hkg:BudgetAllocation }\n", encoding="utf-8")
+    code, output = run("query", str(plain), "--store", str(built), "--format", "csv")
+    assert code == 0, output
+    assert int(output.splitlines()[1]) > 0
+
+
+def test_unreachable_endpoint_is_a_clear_error() -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, output = run("query", "--name", "budget-lines", "--endpoint", f"http://127.0.0.1:{port}/sparql")
+    assert code != 0
+    assert output.startswith("error:") and f"127.0.0.1:{port}" in output and "Traceback" not in output
+
+
+def test_malformed_query_on_an_endpoint_names_the_position(live_server: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
+    code, output = run("query", str(bad), "--endpoint", live_server.sparql)
+    assert code != 0
+    assert "bad.rq" in output and re.search(r"\b\d+:\d+\b", output) and "Traceback" not in output
+
+
+def test_build_warns_where_a_declared_total_does_not_add_up(tmp_path: Path) -> None:
+    deck = tmp_path / "2021-01-01_mismatch.md"
+    deck.write_text(
+        "# 1. 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 10億円\n\n"
+        "- **甲事業**: 説明 予算額4億円\n- **乙事業**: 説明 予算額5億円\n",
+        encoding="utf-8",
+    )
+    code, output = run("build", "--documents", str(deck), "--store", str(tmp_path / "store"))
+    assert code == 0, output
+    # lines 3-4 declare 10億円 (route heading, then the figure); the items add up to 9億円, beyond ±0.5億円
+    assert f"warning: {deck.name}:3: declared total 1000000000 yen" in output
+    assert "add up to 900000000 yen" in output
