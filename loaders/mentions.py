@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from healthkg.loaders.normalize import normalize
+from healthkg.loaders.normalize import SEPARATOR_CLASS, normalize
 
-_OPTIONAL = re.compile(r"[・･·\s]")
+_OPTIONAL = re.compile(SEPARATOR_CLASS)
 _LATIN_START = re.compile(r"^[A-Za-z0-9]")
 _LATIN_END = re.compile(r"[A-Za-z0-9]$")
 
@@ -38,7 +38,7 @@ class Found:
 
 
 def _pattern(label: str) -> str:
-    pieces = [re.escape(char) if not _OPTIONAL.match(char) else "[・･·\\s]?" for char in label]
+    pieces = [re.escape(char) if not _OPTIONAL.match(char) else f"{SEPARATOR_CLASS}?" for char in label]
     body = "".join(pieces)
     if _LATIN_START.search(label):
         body = r"(?<![A-Za-z0-9])" + body

@@ -8,19 +8,24 @@ scripts. The result is a plain XPath regular expression, bound as a typed litera
 like any other parameter, so it runs on the local store and any SPARQL 1.1 endpoint.
 
 >>> search_pattern("ばいおばんく")
-'[ばバ][・･ \\\\s]?[いイ][・･ \\\\s]?[おオ][・･ \\\\s]?[ばバ][・･ \\\\s]?[んン][・･ \\\\s]?[くク]'
+'[ばバ][\\\\s・･·]?[いイ][\\\\s・･·]?[おオ][\\\\s・･·]?[ばバ][\\\\s・･·]?[んン][\\\\s・･·]?[くク]'
 >>> import re
 >>> bool(re.search(search_pattern("ＢＢＪ"), "BBJ", re.IGNORECASE))
 True
 >>> bool(re.search(search_pattern("バイオバンクジャパン"), "バイオバンク・ジャパン"))
 True
+>>> bool(re.search(search_pattern("バイオ・バンク"), "バイオ·バンク"))
+True
 >>> search_pattern("a.b")
-'a[・･ \\\\s]?\\\\.[・･ \\\\s]?b'
+'a[\\\\s・･·]?\\\\.[\\\\s・･·]?b'
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from healthkg.loaders.normalize import SEPARATOR_CLASS
 
 _HIRAGANA = range(0x3041, 0x3097)
 _KATAKANA = range(0x30A1, 0x30F7)
@@ -28,8 +33,8 @@ _KANA_OFFSET = 0x60
 # Metacharacters of XPath regular expressions (SPARQL REGEX), escaped with a backslash.
 _META = set("\\|.-^?*+{}()[]$")
 # Between two characters of the input the label may have a separator the user left out.
-_GAP = "[・･ \\s]?"
-_SEPARATORS = set("・･ \u3000")
+_GAP = f"{SEPARATOR_CLASS}?"
+_SEPARATOR = re.compile(SEPARATOR_CLASS)
 
 
 def _char_class(char: str) -> str:
@@ -43,7 +48,7 @@ def _char_class(char: str) -> str:
 
 def search_pattern(text: str) -> str:
     """A case-insensitive-ready regular expression for ``text`` (use REGEX(..., ..., "i"))."""
-    chars = [c for c in unicodedata.normalize("NFKC", text).strip() if c not in _SEPARATORS and not c.isspace()]
+    chars = [c for c in unicodedata.normalize("NFKC", text).strip() if not _SEPARATOR.fullmatch(c)]
     if not chars:
         raise ValueError("empty search text")
     return _GAP.join(_char_class(c) for c in chars)

@@ -1,4 +1,5 @@
-"""The examples in the loaders' docstrings (normalisation, kanji numerals, name splitting) hold."""
+"""The examples in the docstrings of matching text hold: the loaders' (normalisation, kanji numerals, name
+splitting) and search's, which shares the loaders' separators."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from types import ModuleType
 import pytest
 
 from healthkg.loaders import deck, normalize, numerals
+from healthkg.queries import search
 
 
-@pytest.mark.parametrize("module", [deck, normalize, numerals], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [deck, normalize, numerals, search], ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

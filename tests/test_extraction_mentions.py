@@ -7,6 +7,7 @@ unlinked mentions kept for the audit.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from rdflib import RDF, URIRef
 from healthkg.loaders.deck import parse_document
 from healthkg.loaders.lexicon import default_lexicon
 from healthkg.loaders.mentions import Matcher
+from healthkg.loaders.normalize import match_key, normalize
 from healthkg.loaders.triples import document_triples
 from healthkg.ontology import HKG, ID
+from healthkg.queries.search import search_pattern
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +71,13 @@ def test_unresolved_disease_heading_is_an_unlinked_mention(tmp_path: Path) -> No
     linked = {graph.value(m, HKG.mentionedConcept) for m in mentions} - {None}
     # 診断法 in cancer's paragraph; がん and 感染症 naming their own area in their own paragraph are no mentions
     assert linked == {ID["purpose-diagnosis"]}
+
+
+@pytest.mark.parametrize("separator", ["・", "･", "·", " ", "\u3000"])
+def test_matching_and_search_ignore_the_same_separators(separator: str) -> None:
+    # one definition (healthkg.loaders.normalize.SEPARATOR_CLASS) for keys, the mention dictionary and search
+    spaced, plain = f"バイオ{separator}バンク", "バイオバンク"
+    assert match_key(spaced) == match_key(plain)
+    assert [f.iri for f in Matcher({spaced: ID["x"]}).find(f"{plain}の整備")] == [ID["x"]]  # a label's separator is optional
+    assert search_pattern(spaced) == search_pattern(plain)
+    assert re.search(search_pattern(plain), normalize(spaced))
