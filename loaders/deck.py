@@ -27,6 +27,7 @@ from rdflib import URIRef
 
 from healthkg.loaders.errors import DocumentError
 from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
+from healthkg.loaders.normalize import match_key
 from healthkg.loaders.outline import outline
 from healthkg.loaders.policy import PolicyExtract, read_policy
 from healthkg.loaders.projects import ProjectNotes, TopicNote, project_heading, read_projects
@@ -146,6 +147,11 @@ def split_names(names: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def _project_key(section: ProjectSection) -> str:
+    """Sections are one project when they resolve to one individual or, unresolved, share a name (as minted)."""
+    return str(section.project) if section.project is not None else match_key(section.name)
+
+
 class _Grammar:
     """Regular expressions built from the lexicon's eras, units and route headings."""
 
@@ -215,6 +221,9 @@ class DeckParser:
             self.warnings.append(Warning_(1, "no budget figures found in any project section"))
         blocks = outline(lines)
         projects, topics = read_projects(blocks, self.lexicon)
+        self._warn_unknown_projects(sections, projects)
+        self._warn_unmatched_relistings(sections)
+        self.warnings.sort(key=lambda warning: warning.line)
         return DocumentExtract(
             path=self.path,
             sha256=hashlib.sha256(raw).hexdigest(),
@@ -229,6 +238,40 @@ class DeckParser:
             projects=projects,
             topics=topics,
         )
+
+    def _warn_unknown_projects(self, sections: list[ProjectSection], projects: list[ProjectNotes]) -> None:
+        """Unknown project headings are minted (decks name older projects), so a typo in one must not pass unnoticed."""
+        named = [(s.name, s.project, s.heading) for s in sections] + [(n.name, n.project, n.heading) for n in projects]
+        warned: set[int] = set()
+        for name, project, heading in named:
+            if project is None and heading.first not in warned:
+                warned.add(heading.first)
+                self.warnings.append(Warning_(
+                    heading.first, f"project heading not in the reference vocabulary: {name} — minted as a new integrated project"))
+
+    def _warn_unmatched_relistings(self, sections: list[ProjectSection]) -> None:
+        """A (再掲) line repeats a program of the same project and year and is left out of the total.
+
+        Without a first listing there in the same document, leaving it out is
+        a guess (it may be a relisting from another project, or a mislabelled
+        first listing), so the reader is told.
+        """
+        first: set[tuple[str, int, str]] = set()
+        for section in sections:
+            project = _project_key(section)
+            for line in section.lines:
+                if line.relisting != RELISTED_DUPLICATE:
+                    first.update((project, line.fiscal_year, match_key(name)) for name in line.programs)
+        for section in sections:
+            project = _project_key(section)
+            for line in section.lines:
+                missing = [n for n in line.programs if (project, line.fiscal_year, match_key(n)) not in first]
+                if line.relisting == RELISTED_DUPLICATE and missing:
+                    left_out = ": its figure is left out of the total" if line.amount is not None else ""
+                    self.warnings.append(Warning_(
+                        line.span.first,
+                        f"(再掲) of {' / '.join(missing)} has no first listing in {section.name} for FY{line.fiscal_year}"
+                        f" in this document{left_out}"))
 
     def _front_matter(self, lines: list[SourceLine]) -> tuple[str, date | None, str | None]:
         title = next((m[2].replace("**", "").strip() for l in lines if (m := _HEADING.match(l.text))), "")

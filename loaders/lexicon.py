@@ -59,6 +59,14 @@ class Lexicon:
     surfaces: dict[str, URIRef] = field(default_factory=dict)
     kinds: tuple[tuple[str, URIRef], ...] = ()
     superclasses: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    relisting_statuses: dict[str, URIRef] = field(default_factory=dict)
+
+    def relisting_status(self, code: str) -> URIRef:
+        """The hkg:RelistingStatus individual whose hkg:code the parser uses for a line's relisting."""
+        try:
+            return self.relisting_statuses[code]
+        except KeyError:
+            raise ValueError(f"the reference vocabulary has no hkg:RelistingStatus with hkg:code {code!r}") from None
 
     def is_a(self, iri: URIRef, kind: URIRef) -> bool:
         """Whether an individual is of a class, directly or through rdfs:subClassOf."""
@@ -155,8 +163,10 @@ def build_lexicon(graph: Graph) -> Lexicon:
         ((normalize(str(marker)), URIRef(str(kind))) for kind, marker in graph.subject_objects(HKG.kindMarker)),
         key=lambda pair: (-len(pair[0]), pair[0]),
     )
+    relisting = {str(graph.value(status, HKG.code)): status for status in graph.subjects(RDF.type, HKG.RelistingStatus)
+                 if isinstance(status, URIRef) and graph.value(status, HKG.code) is not None}
     return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
-                   _superclasses(graph))
+                   _superclasses(graph), relisting)
 
 
 def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:

@@ -28,7 +28,6 @@ from healthkg.loaders.statements import StatementEmitter
 from healthkg.ontology import GRAPH, HKG, ID
 
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-_RELISTING = {"no": ID["relisting-none"], "duplicate": ID["relisting-duplicate"], "portion": ID["relisting-portion"]}
 
 
 def document_slug(extract: DocumentExtract) -> str:
@@ -181,7 +180,7 @@ class _Emitter:
         self.add(node, RDFS.label, Literal(line.label, lang="ja"))
         self.add(node, HKG.forScheme, scheme)
         self.figure(node, project, line.fiscal_year, line.route, line.amount)
-        self.add(node, HKG.relistingStatus, _RELISTING[line.relisting])
+        self.add(node, HKG.relistingStatus, self.lexicon.relisting_status(line.relisting))
         if line.description:
             self.add(node, DCTERMS.description, Literal(line.description, lang="ja"))
         self.add(node, PROV.wasDerivedFrom, where)

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from rdflib import Literal
+
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
-from healthkg.ontology import ID
+from healthkg.loaders.lexicon import build_lexicon
+from healthkg.loaders.triples import document_triples
+from healthkg.ontology import HKG, ID, ontology_graph, reference_graph
 
 HEADER = "# テスト資料\n\n令和3年6月1日\n\n内閣官房健康・医療戦略室\n\n"
 
@@ -161,3 +165,58 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(DocumentError) as caught:
         parse_document(path)
     assert caught.value.line == 4
+
+
+def test_unknown_project_heading_is_minted_with_a_warning(tmp_path: Path) -> None:
+    # a typo of 医薬品プロジェクト would otherwise become a new project unnoticed
+    extract = parse(tmp_path, "# 医療品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+                              "- **甲事業**: 説明 予算額20億円\n", name="typo.md")
+    assert only_section(extract).project is None
+    assert [(w.line, w.message) for w in extract.warnings] == [
+        (7, "project heading not in the reference vocabulary: 医療品プロジェクト — minted as a new integrated project")]
+
+
+def test_known_project_heading_gives_no_warning(tmp_path: Path) -> None:
+    extract = parse(tmp_path, "# ① 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+                              "- **甲事業**: 説明 予算額20億円\n")
+    assert extract.warnings == []
+
+
+def test_relisting_without_first_listing_warns(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n"
+        "- **甲事業(再掲)**: 同じプロジェクト・年度の再掲 予算額20億円\n"  # line 13: first listed on line 12
+        "- **乙事業(再掲)**: 初出のない再掲 予算額5億円\n"  # line 14: nothing to repeat
+        "\n# 医療機器・ヘルスケアプロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 0億円\n\n"
+        "- **甲事業(再掲)**: 他のプロジェクトの事業 予算額20億円\n"  # line 21: first listed in another project
+    )
+    extract = parse(tmp_path, body)
+    assert [(w.line, w.message) for w in extract.warnings] == [
+        (14, ("(再掲) of 乙事業 has no first listing in 医薬品プロジェクト for FY2021 in this document:"
+              " its figure is left out of the total")),
+        (21, ("(再掲) of 甲事業 has no first listing in 医療機器・ヘルスケアプロジェクト for FY2021 in this document:"
+              " its figure is left out of the total")),
+    ]
+
+
+def test_relisting_of_another_year_warns(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業**: 説明 令和2年度予算額20億円\n"
+        "- **甲事業(再掲)**: 説明 令和3年度予算額20億円\n"
+    )
+    assert [w.line for w in parse(tmp_path, body).warnings] == [13]
+
+
+def test_relisting_status_is_looked_up_by_its_code_in_the_vocabulary(tmp_path: Path) -> None:
+    body = "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n- **甲事業**: 説明 予算額20億円 <<再掲:関連部分>>\n"
+    extract = parse(tmp_path, body)
+    allocation = ID["allocation/deck/L12"]
+    assert document_triples(extract).value(allocation, HKG.relistingStatus) == ID["relisting-portion"]
+    vocabulary = reference_graph() + ontology_graph()
+    vocabulary.set((ID["relisting-portion"], HKG.code, Literal("partial")))
+    renamed = build_lexicon(vocabulary)
+    assert renamed.relisting_status("partial") == ID["relisting-portion"]
+    with pytest.raises(ValueError, match="no hkg:RelistingStatus with hkg:code 'portion'"):
+        document_triples(extract, renamed)
