@@ -26,20 +26,30 @@ from rdflib import PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from healthkg.loaders.deck import base_name
 from healthkg.loaders.lexicon import Lexicon, default_lexicon
-from healthkg.loaders.normalize import match_key
+from healthkg.loaders.normalize import match_key, normalize
 from healthkg.loaders.triples import fiscal_year_iri, program_iri
-from healthkg.ontology import HKG, ID, reference_graph
+from healthkg.ontology import HKG, ID, ontology_graph, reference_graph
 
 FACTS_FILE = "curated/facts.tsv"
 _COLUMNS = ("subject", "subject_kind", "predicate", "object", "fiscal_year", "amount_yen", "unit", "source_url", "quote")
-_UNIT_PRECISION = {"千円": Decimal(1000)}
-_LARGEST_PRECISION = Decimal(100_000_000)
-_LINKS = {"ministry": HKG.administeredBy, "successor_of": HKG.successorOf,
-          "disease_area": HKG.concernsDiseaseArea, "purpose": HKG.concernsPurpose,
-          "integrated_project": HKG.partOfProject}
-_UNIT_LINKS = {"lead_bureau": HKG.leadBureau, "amed_department": HKG.amedDepartment}
-_TARGET_KIND = {"ministry": HKG.Ministry, "disease_area": HKG.DiseaseArea, "purpose": HKG.DevelopmentPurpose,
-                "integrated_project": HKG.IntegratedProject}
+
+
+@dataclass(frozen=True)
+class FactKey:
+    """What a predicate key of the file means, as the ontology's ``hkg:factKey`` annotations say."""
+
+    term: URIRef
+    target: URIRef | None  # rdfs:range of a keyed property: the kind of individual the object names
+
+
+def fact_keys(ontology: Graph | None = None) -> dict[str, FactKey]:
+    """Predicate keys of the curated file, read from the ontology rather than kept beside the loader."""
+    graph = ontology_graph() if ontology is None else ontology
+    keys = {}
+    for term, key in graph.subject_objects(HKG.factKey):
+        target = graph.value(term, RDFS.range)
+        keys[str(key)] = FactKey(URIRef(term), URIRef(target) if target is not None else None)
+    return keys
 
 
 class FactsFileError(ValueError):
@@ -107,19 +117,16 @@ def read_facts(text: str | None = None, name: str = FACTS_FILE) -> list[FactRow]
     return rows
 
 
-def _precision(amount: Decimal, unit: str) -> Decimal:
-    """千円 figures are exact to the 千円; rounded 億円 figures to their last non-zero digit."""
-    if unit in _UNIT_PRECISION:
-        return _UNIT_PRECISION[unit]
-    step = _LARGEST_PRECISION
-    while step > 1 and amount % step:
-        step /= 10
-    return step
+def _precision(amount: Decimal, multiplier: Decimal) -> Decimal:
+    """A figure is exact to its unit, or to the last decimal the source wrote (32.5億円 → 10^7 yen)."""
+    exponent = (amount / multiplier).normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    step = multiplier * Decimal(10) ** min(exponent, 0)
+    return step.quantize(Decimal(1)) if step == step.to_integral_value() else step.normalize()
 
 
-def _stated(amount: Decimal, unit: str) -> str:
-    divisor = Decimal(1000) if unit == "千円" else Decimal(100_000_000)
-    return f"{(amount / divisor).normalize():f}{unit}"
+def _stated(amount: Decimal, unit: str, multiplier: Decimal) -> str:
+    return f"{(amount / multiplier).normalize():f}{unit}"
 
 
 class _Loader:
@@ -132,6 +139,7 @@ class _Loader:
         self.skipped: list[SkippedFact] = []
         self.ministries: dict[URIRef, URIRef] = {}
         self.periods = self._plan_years(reference_graph())
+        self.keys = fact_keys()
 
     @staticmethod
     def _plan_years(reference: Graph) -> dict[URIRef, range]:
@@ -190,6 +198,10 @@ class _Loader:
         if row.fiscal_year is None or row.amount_yen is None or not row.unit:
             self.skip(row, "a budget needs a fiscal year, an amount and its unit")
             return
+        multiplier = self.lexicon.units.get(normalize(row.unit))
+        if multiplier is None:
+            self.skip(row, f"{row.unit!r} is not an amount unit of the reference vocabulary")
+            return
         node = ID[f"program-budget/{str(program).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
         label = self.graph.value(program, RDFS.label) or row.subject
         self.graph.add((node, RDF.type, HKG.ProgramBudget))
@@ -198,50 +210,51 @@ class _Loader:
         self.graph.add((node, HKG.fiscalYear, fiscal_year_iri(row.fiscal_year)))
         self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
         self.graph.add((node, HKG.amountYen, Literal(row.amount_yen, datatype=XSD.decimal)))
-        self.graph.add((node, HKG.precisionYen, Literal(_precision(row.amount_yen, row.unit), datatype=XSD.decimal)))
-        self.graph.add((node, HKG.statedAmount, Literal(_stated(row.amount_yen, row.unit))))
+        self.graph.add((node, HKG.precisionYen, Literal(_precision(row.amount_yen, multiplier), datatype=XSD.decimal)))
+        self.graph.add((node, HKG.statedAmount, Literal(_stated(row.amount_yen, row.unit, multiplier))))
         self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
         self.graph.add((node, HKG.quote, Literal(row.quote)))
 
-    def link(self, row: FactRow, program: URIRef) -> None:
-        predicate = _LINKS[row.predicate]
-        if row.predicate == "successor_of":
-            self.fact(row, program, predicate, self.program(row.object, row))
+    def link(self, row: FactRow, program: URIRef, key: FactKey) -> None:
+        if key.target is None:  # a property without a range (successorOf) links programs to programs here
+            self.fact(row, program, key.term, self.program(row.object, row))
             return
-        target = self.lexicon.lookup(row.object, _TARGET_KIND[row.predicate])
+        target = self.lexicon.lookup(row.object, key.target)
         if target is None:
-            self.skip(row, f"{row.object!r} names no {_TARGET_KIND[row.predicate].fragment} of the reference vocabulary")
+            self.skip(row, f"{row.object!r} names no {key.target.fragment} of the reference vocabulary")
             return
-        if row.predicate == "integrated_project":
+        if key.target == HKG.IntegratedProject:
             years = self.periods.get(target)
             if years is None or row.fiscal_year not in years:
                 self.skip(row, "the listing is for a fiscal year outside the plan period of the project of that name")
                 return
-        if row.predicate == "ministry":
+        if key.term == HKG.administeredBy:
             self.ministries[program] = target
-        self.fact(row, program, predicate, target)
+        self.fact(row, program, key.term, target)
 
     def row(self, row: FactRow) -> None:
+        key = self.keys.get(row.predicate)
         if row.subject_kind == "namesake-program":
             self.skip(row, "the source describes a different program that shares the name")
         elif row.subject_kind != "program":
             self.skip(row, f"facts whose subject is a {row.subject_kind}, not a program, stay in the curated file only")
-        elif row.predicate in _LINKS:
-            self.link(row, self.program(row.subject, row))
-        elif row.predicate in _UNIT_LINKS:
-            program = self.program(row.subject, row)
-            self.fact(row, program, _UNIT_LINKS[row.predicate], self.unit(row, program))
-        elif row.predicate == "budget_fy":
-            self.budget(row, self.program(row.subject, row))
-        else:
+        elif key is None:
             self.skip(row, "a free-text note, not a statement the model holds")
+        elif key.term == HKG.ProgramBudget:
+            self.budget(row, self.program(row.subject, row))
+        elif key.target == HKG.OrganizationalUnit:
+            program = self.program(row.subject, row)
+            self.fact(row, program, key.term, self.unit(row, program))
+        else:
+            self.link(row, self.program(row.subject, row), key)
 
 
 def load_facts(rows: Iterable[FactRow] | None = None, known_programs: Iterable[URIRef] = (),
                lexicon: Lexicon | None = None) -> FactsLoad:
     """The facts graph; ``known_programs`` are programs documents already label (their label is kept)."""
-    ordered = sorted(read_facts() if rows is None else rows, key=lambda r: (r.predicate != "ministry", r.line))
     loader = _Loader(lexicon or default_lexicon(), set(known_programs))
+    ministry_keys = {key for key, meaning in loader.keys.items() if meaning.term == HKG.administeredBy}
+    ordered = sorted(read_facts() if rows is None else rows, key=lambda r: (r.predicate not in ministry_keys, r.line))
     for row in ordered:
         loader.row(row)
     loader.skipped.sort(key=lambda s: s.row.line)

@@ -13,10 +13,10 @@ from pyoxigraph import NamedNode
 from rdflib import PROV, RDF, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
-from healthkg.loaders.facts import FactsFileError, load_facts, read_facts
+from healthkg.loaders.facts import FactKey, FactsFileError, fact_keys, load_facts, read_facts
 from healthkg.loaders.mappings import MappingFileError, mapping_triples, read_sssom
 from healthkg.loaders.triples import program_iri
-from healthkg.ontology import GRAPH, HKG, ID
+from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
 
 CANCER = program_iri("革新的がん医療実用化研究事業")
 
@@ -97,6 +97,44 @@ def test_malformed_facts_file_names_the_line() -> None:
         read_facts(f"# comment\n{header}\nX事業\tprogram\tministry\t厚生労働省\t\t\t\tnot-a-url\tq\n")
     with pytest.raises(FactsFileError, match=r"facts.tsv:2: amount_yen must be positive"):
         read_facts(f"{header}\nX事業\tprogram\tbudget_fy\tx\t2020\t-1\t千円\thttps://example.org/\tq\n")
+
+
+HEADER = "subject\tsubject_kind\tpredicate\tobject\tfiscal_year\tamount_yen\tunit\tsource_url\tquote"
+
+
+@pytest.mark.parametrize("amount, unit, precision, stated", [
+    ("1234000000", "百万円", "1000000", "1234百万円"),
+    ("8673021000", "千円", "1000", "8673021千円"),
+    ("3250000000", "億円", "10000000", "32.5億円"),
+    ("3200000000", "億円", "100000000", "32億円"),
+])
+def test_budget_units_come_from_the_reference_vocabulary(amount: str, unit: str, precision: str, stated: str) -> None:
+    rows = read_facts(f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t{amount}\t{unit}\thttps://example.org/b\tq\n")
+    load = load_facts(rows)
+    assert load.skipped == []
+    (budget,) = load.graph.subjects(RDF.type, HKG.ProgramBudget)
+    assert load.graph.value(budget, HKG.precisionYen).toPython() == Decimal(precision)
+    assert str(load.graph.value(budget, HKG.precisionYen)) == precision  # a plain xsd:decimal lexical form
+    assert str(load.graph.value(budget, HKG.statedAmount)) == stated
+
+
+def test_budget_in_an_unknown_unit_is_skipped_not_scaled() -> None:
+    rows = read_facts(f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t1234000000\tドル\thttps://example.org/b\tq\n")
+    (skipped,) = load_facts(rows).skipped
+    assert "not an amount unit" in skipped.reason
+
+
+def test_predicate_keys_are_read_from_the_ontology() -> None:
+    keys = fact_keys()
+    assert keys["ministry"] == FactKey(HKG.administeredBy, HKG.Ministry)
+    assert keys["lead_bureau"] == FactKey(HKG.leadBureau, HKG.OrganizationalUnit)
+    assert keys["budget_fy"].term == HKG.ProgramBudget
+    assert keys["successor_of"] == FactKey(HKG.successorOf, None)
+    used = {r["predicate"] for r in curated_rows()}
+    assert used - set(keys) == {"other"}  # every statement key of the curated file has a meaning in the ontology
+    ontology = ontology_graph()
+    ontology.remove((HKG.concernsPurpose, HKG.factKey, None))
+    assert "purpose" not in fact_keys(ontology)
 
 
 def verified_reference_iris() -> set[str]:
