@@ -29,9 +29,15 @@ class Format:
 
     @property
     def content_type(self) -> str:
-        """Media type with the charset: every format is written in UTF-8."""
-        if self.media_type.endswith(("+json", "+xml")):
-            return self.media_type  # JSON is UTF-8 by definition, XML declares its encoding
+        """Media type with the charset: every format is written in UTF-8.
+
+        SPARQL JSON results go without one: JSON is UTF-8 by definition and its
+        registration defines no charset parameter. JSON-LD carries it all the
+        same (harmless, RFC 8259 §11), because browsers and some clients fall back to
+        Latin-1 without it; the XML types define the parameter (RFC 7303).
+        """
+        if self.media_type == "application/sparql-results+json":
+            return self.media_type
         return f"{self.media_type}; charset=utf-8"
 
 

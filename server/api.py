@@ -3,8 +3,9 @@
 Every ``.rq`` of the catalogue becomes one operation. Parameters are validated and
 bound as typed RDF terms by :meth:`NamedQuery.render`; a value that does not fit
 answers 400 naming the parameter. SELECT/ASK results come as SPARQL JSON, CSV or
-TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples or JSON-LD, chosen by
-``format=`` or else by the Accept header.
+TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples, RDF/XML or JSON-LD (compacted
+with the ontology's context, :mod:`.jsonld`), chosen by ``format=`` or else by the
+Accept header.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
 from healthkg.queries.backends import Dataset, FormatChoice
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
 from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.server.jsonld import compact, context_link
 from healthkg.server.views_queries import snapshot
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -26,6 +28,7 @@ _ANSWERS = {
     False: RESULT_FORMATS,
     True: tuple(f for f in GRAPH_FORMATS if f.name in ("turtle", "ntriples", "jsonld", "rdfxml")),
 }
+_NTRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -119,10 +122,15 @@ def run_query(name: str) -> Response:
     except ParameterError as error:
         return _error(400, str(error), query=query.name)
     graph = query.kind in ("CONSTRUCT", "DESCRIBE")
+    compacted = fmt.name == "jsonld"
+    written = _NTRIPLES if compacted else fmt
     sink = _Collected()
-    snapshot().backend.stream(text, Dataset(), FormatChoice(results=None if graph else fmt, graph=fmt if graph else None),
-                              sink)
-    response = Response(b"".join(sink.chunks), content_type=fmt.content_type)
+    snapshot().backend.stream(text, Dataset(),
+                              FormatChoice(results=None if graph else fmt, graph=written if graph else None), sink)
+    body = b"".join(sink.chunks)
+    response = Response(compact(body) if compacted else body, content_type=fmt.content_type)
+    if compacted:
+        response.headers["Link"] = context_link()
     if request.args.get("format") is None:
         response.vary.add("Accept")
     return response

@@ -26,10 +26,12 @@ from flask import Blueprint, Response, current_app, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
 from healthkg.queries.catalogue import NamedQuery, parse_query
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.queries.formats import FORMATS_NS, GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.queries.prefixes import prefix_map
 from healthkg.server.errors import BadRequest, NotAcceptableError
 from healthkg.server.graph import Snapshot, graph_service
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
+from healthkg.server.views_rdf import iris
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -38,14 +40,8 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SIMPLE_ENTAILMENT = NamedNode("http://www.w3.org/ns/entailment/Simple")
 VOID_PATH = ".well-known/void"
-PREFIXES = {
-    "sd": SD,
-    "void": VOID,
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": DCTERMS,
-    "formats": "http://www.w3.org/ns/formats/",
-    "xsd": XSD,
-}
+# The W3C format registry has no prefix in bioregistry, the CURIE authority for all the others.
+UNREGISTERED_PREFIXES = {"formats": FORMATS_NS}
 
 blueprint = Blueprint("description", __name__)
 
@@ -174,7 +170,8 @@ def graph_format() -> Format:
 
 
 def rdf_response(triples: list[Triple], fmt: Format) -> Response:
-    body = serialize(triples, format=fmt.rdf_format, prefixes=PREFIXES) or b""
+    prefixes = prefix_map(iris(triples)) | UNREGISTERED_PREFIXES
+    body = serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

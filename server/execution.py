@@ -105,7 +105,10 @@ class _Channel:
 
 @dataclass
 class Outcome:
-    """What the request thread knows when it answers: format, first chunks, and the rest to stream."""
+    """What the request thread knows when it answers: format, first chunks, and the rest to stream.
+
+    ``truncated`` of a streamed outcome is known only once ``chunks()`` has been read to the end.
+    """
 
     fmt: Format
     head: list[bytes]
@@ -187,8 +190,9 @@ class QueryRunner:
                 size += len(value)  # type: ignore[arg-type]
                 if size >= self.buffer_bytes:
                     assert fmt is not None
-                    return Outcome(fmt, head, complete=False, truncated=False,
-                                   rest=self._rest(channel, deadline, cancel, timeout), cancel=cancel.set)
+                    outcome = Outcome(fmt, head, complete=False, truncated=False, cancel=cancel.set)
+                    outcome.rest = self._rest(channel, deadline, cancel, timeout, outcome)
+                    return outcome
             elif kind == "done":
                 assert fmt is not None
                 return Outcome(fmt, head, complete=True, truncated=bool(value))
@@ -208,7 +212,9 @@ class QueryRunner:
             raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped; "
                                "narrow it down or add a LIMIT", headers={"Retry-After": "5"}) from None
 
-    def _rest(self, channel: _Channel, deadline: float, cancel: threading.Event, timeout: float) -> Iterator[bytes]:
+    def _rest(self, channel: _Channel, deadline: float, cancel: threading.Event, timeout: float,
+              outcome: Outcome) -> Iterator[bytes]:
+        """The remaining chunks; at the end, ``outcome.truncated`` says whether the row cap was hit."""
         try:
             while True:
                 try:
@@ -219,6 +225,7 @@ class QueryRunner:
                 if kind == "data":
                     yield value  # type: ignore[misc]
                 elif kind == "done":
+                    outcome.truncated = bool(value)
                     return
                 else:
                     log.error("query failed while its result was streaming", exc_info=value)  # type: ignore[arg-type]

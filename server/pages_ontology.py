@@ -1,4 +1,5 @@
-"""The ontology IRI: its RDF (Turtle, RDF/XML, JSON-LD, N-Triples) and an HTML page generated from the TBox.
+"""The ontology IRI: its RDF (Turtle, RDF/XML, JSON-LD, N-Triples), its JSON-LD context, and an HTML page
+generated from the TBox.
 
 The page is rendered from the ontology's named graph in the served store, so it
 documents exactly the ontology the data was built and checked with. Each term has
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, make_response, render_template
 from werkzeug.exceptions import NotFound
 
 from healthkg.queries.prefixes import compact
+from healthkg.server.jsonld import context_response
 from healthkg.server.views_queries import Row, construct, select
 from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
 from healthkg.server.views_terms import base_iri, unique
@@ -85,6 +87,11 @@ def ontology() -> Response:
     response = make_response(_page()) if chosen == HTML else _rdf(BY_MEDIA_TYPE[chosen])
     response.vary.add("Accept")
     return response
+
+
+@blueprint.route("/ontology/context.jsonld")
+def context() -> Response:
+    return context_response()
 
 
 @blueprint.route("/ontology.<extension>")

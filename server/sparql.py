@@ -4,7 +4,9 @@ How a query is answered (SPARQL 1.1 Protocol §2.1): read the operation
 (:mod:`.protocol`), choose the response format from ``Accept`` before any
 evaluation (:mod:`.negotiation`; 406 when nothing fits), then evaluate in a
 worker under the deadline and row cap (:mod:`.execution`) and stream the
-serialised result. Query errors are the client's (400 with the parser's
+serialised result. JSON-LD is the exception: the backend writes N-Triples, which
+are compacted with the ontology's context once complete (:mod:`.jsonld`), so a
+JSON-LD answer is held in memory (at most ``MAX_ROWS`` triples). Query errors are the client's (400 with the parser's
 message and position); store failures are ours (500, logged).
 """
 
@@ -16,13 +18,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 
 from healthkg.queries.backends import BackendError, BackendTimeout, FormatChoice, LocalBackend, NotAcceptable
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS
+from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from healthkg.queries.query_form import shape
 from healthkg.server.auth import require_writer
 from healthkg.server.description import graph_format, rdf_response, service_description, void_url
 from healthkg.server.errors import BadGateway, BadRequest, GatewayTimeout, NotAcceptableError
-from healthkg.server.execution import Outcome, QueryRunner
+from healthkg.server.execution import Outcome, QueryRunner, QueryTimeout, StreamAborted
 from healthkg.server.graph import graph_service
+from healthkg.server.jsonld import compact, context_link
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
 from healthkg.server.protocol import QueryOperation, UpdateOperation, read_operation
 from healthkg.server.result_cache import CachedAnswer, ResultCache
@@ -30,6 +33,8 @@ from healthkg.server.result_cache import CachedAnswer, ResultCache
 blueprint = Blueprint("sparql", __name__)
 log = logging.getLogger("healthkg.server")
 TRUNCATED_HEADER = "Healthkg-Truncated"
+JSON_LD = next(f for f in GRAPH_FORMATS if f.name == "jsonld")
+N_TRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 
 
 def _choice() -> FormatChoice:
@@ -47,9 +52,11 @@ def _not_acceptable(kind: str) -> NotAcceptableError:
                               + ", ".join(f.media_type for f in offered))
 
 
-def _answer(fmt_content_type: str, body: Any, truncated: bool, max_rows: int) -> Response:
-    response = Response(body, content_type=fmt_content_type)
+def _answer(fmt: Format, body: Any, truncated: bool, max_rows: int) -> Response:
+    response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
+    if fmt == JSON_LD:
+        response.headers["Link"] = context_link()
     if truncated:
         response.headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
     return response
@@ -72,12 +79,14 @@ def _query(operation: QueryOperation) -> Response:
     use_cache = "no-cache" not in request.headers.get("Cache-Control", "")
     if use_cache and (cached := cache.get(key)) is not None:
         g.cache = "hit"
-        return _answer(cached.fmt.content_type, cached.body, cached.truncated, max_rows)
+        return _answer(cached.fmt, cached.body, cached.truncated, max_rows)
     g.cache = "miss" if use_cache else "bypass"
     runner: QueryRunner = current_app.extensions["healthkg.runner"]
+    compacted = query_shape.is_graph and choice.graph == JSON_LD
+    asked = FormatChoice(choice.results, N_TRIPLES) if compacted else choice
     try:
         outcome: Outcome = runner.run(
-            lambda sink: snapshot.backend.stream(operation.text, operation.dataset, choice, sink, max_rows),
+            lambda sink: snapshot.backend.stream(operation.text, operation.dataset, asked, sink, max_rows),
             float(config["QUERY_TIMEOUT"]))
     except SyntaxError as error:
         raise BadRequest(f"malformed query: {error}") from None
@@ -87,14 +96,28 @@ def _query(operation: QueryOperation) -> Response:
         raise GatewayTimeout(str(error)) from None
     except BackendError as error:
         raise BadGateway(str(error)) from None
+    if compacted:
+        outcome = _compacted(outcome)
     if outcome.complete:
         body = outcome.body
         if use_cache:
             cache.put(key, CachedAnswer(outcome.fmt, body, outcome.truncated))
-        return _answer(outcome.fmt.content_type, body, outcome.truncated, max_rows)
-    response = _answer(outcome.fmt.content_type, outcome.chunks(), False, max_rows)
+        return _answer(outcome.fmt, body, outcome.truncated, max_rows)
+    response = _answer(outcome.fmt, outcome.chunks(), False, max_rows)
     response.call_on_close(outcome.cancel)
     return response
+
+
+def _compacted(outcome: Outcome) -> Outcome:
+    """The N-Triples of a graph result, read to the end and compacted into JSON-LD."""
+    try:
+        ntriples = b"".join(outcome.chunks())
+    except StreamAborted as error:
+        raise QueryTimeout(f"{error}; ask for N-Triples or Turtle to stream a large graph",
+                           headers={"Retry-After": "5"}) from None
+    finally:
+        outcome.cancel()
+    return Outcome(JSON_LD, [compact(ntriples)], complete=True, truncated=outcome.truncated)
 
 
 def _update(operation: UpdateOperation) -> Response:

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from flask import Response, request
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
-from rdflib import Graph
 from werkzeug.exceptions import NotAcceptable
 
-from healthkg.queries.jsonld import packaged_context
 from healthkg.queries.prefixes import prefix_map
+from healthkg.server.jsonld import compact, jsonld_response
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,8 @@ def negotiate(offers: Iterable[str]) -> str:
     return best
 
 
-def _iris(triples: Iterable[Triple]) -> Iterator[str]:
+def iris(triples: Iterable[Triple]) -> Iterator[str]:
+    """Every IRI the triples use (datatypes included): what their prefixes must cover."""
     for triple in triples:
         yield triple.predicate.value
         for term in (triple.subject, triple.object):
@@ -58,21 +58,15 @@ def _iris(triples: Iterable[Triple]) -> Iterator[str]:
                 yield term.datatype.value
 
 
-def _json_ld(triples: list[Triple]) -> bytes:
-    """JSON-LD compacted with the ontology's context, so keys read ``label``, ``inProject``, ``amountYen``."""
-    graph = Graph()
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES) or b"", format="nt")
-    return graph.serialize(format="json-ld", context=packaged_context()["@context"], auto_compact=True,
-                           encoding="utf-8")
-
-
 def serialise(triples: list[Triple], serialisation: Serialisation) -> bytes:
     if serialisation.format == RdfFormat.JSON_LD:
-        return _json_ld(triples)
+        return compact(serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
     if serialisation.format in (RdfFormat.TURTLE, RdfFormat.RDF_XML):
-        return serialize(triples, format=serialisation.format, prefixes=prefix_map(_iris(triples))) or b""
+        return serialize(triples, format=serialisation.format, prefixes=prefix_map(iris(triples))) or b""
     return serialize(triples, format=serialisation.format) or b""
 
 
 def rdf_response(triples: list[Triple], serialisation: Serialisation) -> Response:
+    if serialisation.format == RdfFormat.JSON_LD:
+        return jsonld_response(serialise(triples, serialisation))
     return Response(serialise(triples, serialisation), content_type=f"{serialisation.media_type}; charset=utf-8")

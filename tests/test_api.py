@@ -137,3 +137,18 @@ def test_the_api_page_has_a_form_per_query(live_server):
         assert f'action="/api/queries/{name}"' in page
         for parameter in query.params:
             assert f'name="{parameter.name}"' in page
+
+
+def test_graph_queries_answer_json_ld_compacted_with_the_ontology_context(live_server):
+    """The ``describe`` of a budget line as JSON-LD: context terms as keys, the same triples as N-Triples."""
+    status, _, body = get(f"{live_server.url}/sparql?" + urllib.parse.urlencode(
+        {"query": "SELECT ?s WHERE { ?s <https://w3id.org/healthkg/ontology#amountYen> ?a } LIMIT 1"}),
+        Accept="application/sparql-results+json")
+    (subject,) = [row["s"] for row in rows(body)]
+    status, content_type, body = api(live_server, "describe", "application/ld+json", iri=subject)
+    assert status == 200 and content_type == "application/ld+json; charset=utf-8"
+    document = json.loads(body)
+    (node,) = [n for n in document["@graph"] if n["@id"] == subject]
+    assert {"label", "inProject", "amountYen"} <= set(node)
+    _, _, ntriples = api(live_server, "describe", "application/n-triples", iri=subject)
+    assert set(parse(body, format=RdfFormat.JSON_LD)) == set(parse(ntriples, format=RdfFormat.N_TRIPLES))

@@ -194,6 +194,20 @@ def test_json_ld_is_compacted_with_the_ontology_context(live_server, seed_store)
     assert '"label"' in json.dumps(data) or '"rdfs:label"' in json.dumps(data)
 
 
+def test_the_json_ld_context_has_its_own_url_linked_from_answers_and_the_ontology_page(live_server, seed_store):
+    program = _program_with_most_lines(seed_store)
+    reply = get(live_server.url + "/id/" + program[len(BASE + "id/"):] + ".jsonld")
+    assert reply.headers["content-type"] == "application/ld+json; charset=utf-8"
+    assert reply.headers["link"] == (f'<{live_server.url}/ontology/context.jsonld>; '
+                                     'rel="http://www.w3.org/ns/json-ld#context"')
+    context = get(live_server.url + "/ontology/context.jsonld")
+    assert context.status == 200 and context.headers["content-type"] == "application/ld+json; charset=utf-8"
+    assert json.loads(context.body)["@context"] == json.loads(reply.body)["@context"]
+    page = get(live_server.url + "/ontology", Accept="text/html").body.decode("utf-8")
+    assert 'href="/ontology/context.jsonld"' in page
+    assert get(live_server.url + "/ontology.rdf").headers["content-type"] == "application/rdf+xml; charset=utf-8"
+
+
 def test_html_is_the_default_and_unacceptable_types_get_406(live_server, seed_store):
     program = _program_with_most_lines(seed_store)
     url = live_server.url + "/id/" + program[len(BASE + "id/"):]

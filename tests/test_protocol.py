@@ -330,3 +330,35 @@ def test_head_answers_like_get_without_a_body(live_server, params) -> None:
     assert head_status == got_status
     assert head_headers["Content-Type"] == got_headers["Content-Type"]
     assert head_body == b"" and got_body != b""
+
+
+BUDGET_GRAPH = """PREFIX hkg: <https://w3id.org/healthkg/ontology#>
+CONSTRUCT { ?s ?p ?o } WHERE { ?s hkg:amountYen ?amount ; ?p ?o }"""
+
+
+def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server, seed_store) -> None:
+    """Keys are the context's terms, the context is published and linked, and nothing is lost on the way."""
+    status, headers, body = get(live_server.sparql, {"query": BUDGET_GRAPH}, "application/ld+json")
+    assert status == 200
+    assert headers["Content-Type"] == "application/ld+json; charset=utf-8"
+    link = headers["Link"]
+    assert 'rel="http://www.w3.org/ns/json-ld#context"' in link
+    context_url = link[link.index("<") + 1:link.index(">")]
+    assert context_url.endswith("/ontology/context.jsonld")
+    document = json.loads(body)
+    keys = {key for node in document["@graph"] for key in node}
+    assert {"label", "inProject", "amountYen"} <= keys
+    context_status, context_headers, context_body = request(context_url)
+    assert context_status == 200 and context_headers["Content-Type"] == "application/ld+json; charset=utf-8"
+    assert json.loads(context_body)["@context"] == document["@context"]
+    expected = Store()
+    expected.load(get(live_server.sparql, {"query": BUDGET_GRAPH}, "application/n-triples")[2],
+                  format=RdfFormat.N_TRIPLES)
+    compacted = Store()
+    compacted.load(body, format=RdfFormat.JSON_LD)
+    assert set(compacted) == set(expected)
+
+
+def test_rdf_xml_says_its_charset(live_server) -> None:
+    status, headers, _ = get(live_server.sparql, {"query": LABEL_GRAPH}, "application/rdf+xml")
+    assert status == 200 and headers["Content-Type"] == "application/rdf+xml; charset=utf-8"
