@@ -19,11 +19,11 @@ import yaml
 from curies import Converter
 from rdflib import PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from healthkg.ontology import HKG, ID
+from healthkg.ontology import HKG, ID, MAPPING_RELATIONS
 
 MAPPINGS_FILE = "mappings.sssom.tsv"
 SKIPPED_FILE = "mappings-skipped.tsv"
-_PREDICATES = {f"skos:{name}": SKOS[name] for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
+_PREDICATES = {f"skos:{relation.fragment}": relation for relation in MAPPING_RELATIONS}
 
 
 class MappingFileError(ValueError):

@@ -24,12 +24,8 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from healthkg.ontology.namespaces import HKG, ID
+from healthkg.ontology.namespaces import HKG, ID, MAPPING_RELATIONS
 
-_SKOS_MAPPINGS = {
-    URIRef("http://www.w3.org/2004/02/skos/core#" + name)
-    for name in ("closeMatch", "exactMatch", "broadMatch", "narrowMatch", "relatedMatch")
-}
 _TEXT_PROPERTIES = {HKG.sourceText, HKG.quote}
 _NUMERIC = {XSD.decimal, XSD.integer, XSD.int, XSD.long, XSD.double, XSD.float, XSD.nonNegativeInteger}
 
@@ -80,7 +76,7 @@ def reasoner_input(tbox: Graph, abox: Graph) -> Graph:
     properties = (_declared(tbox, OWL.ObjectProperty) | _declared(tbox, OWL.DatatypeProperty)) - _TEXT_PROPERTIES
     graph = Graph()
     for triple in tbox:
-        if triple[1] not in _SKOS_MAPPINGS:
+        if triple[1] not in MAPPING_RELATIONS:
             graph.add(triple)
     for s, p, o in abox:
         if isinstance(s, BNode) or isinstance(o, BNode):

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, make_response, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
+from healthkg.ontology import MAPPING_RELATIONS
 from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.server.views_queries import Row, ask, construct, select
 from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
@@ -31,10 +32,7 @@ LABELS = {
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://purl.org/dc/terms/title",
 }
-MATCHES = {
-    f"http://www.w3.org/2004/02/skos/core#{name}"
-    for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
-} | {"http://www.w3.org/2002/07/owl#sameAs"}
+MATCHES = {str(relation) for relation in MAPPING_RELATIONS} | {"http://www.w3.org/2002/07/owl#sameAs"}
 _IRI = Parameter(name="iri", type="iri", required=True)
 
 

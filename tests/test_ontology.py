@@ -10,7 +10,8 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
 from healthkg.loaders.lexicon import default_lexicon
-from healthkg.ontology import HKG, ID, ONTOLOGY_IRI, ontology_graph, reference_graph
+from healthkg.loaders.mappings import read_sssom
+from healthkg.ontology import HKG, ID, MAPPING_RELATIONS, ONTOLOGY_IRI, ontology_graph, reference_graph
 from healthkg.queries.backends import LocalBackend
 from healthkg.queries.store import open_store
 
@@ -106,3 +107,13 @@ def test_predecessor_project_belongs_to_the_first_plan(seed_build: tuple[Path, B
     graph = reference_graph()
     assert (ID["project-genome-data"], HKG.successorOf, ID["project-genome-medicine-1st"]) in graph
     assert graph.value(ID["project-genome-medicine-1st"], HKG.partOfPlan) == ID["plan-1st"]
+
+
+def test_mapping_relations_are_the_anchored_skos_ones_and_only_those_are_read() -> None:
+    assert {relation.fragment for relation in MAPPING_RELATIONS} == {
+        "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"}
+    if ANCHORS.exists():
+        anchors = ANCHORS.read_text(encoding="utf-8")
+        assert all(f"`{relation.fragment}`" in anchors for relation in MAPPING_RELATIONS)
+    used = {mapping.predicate for mapping in read_sssom().mappings}
+    assert used and used <= MAPPING_RELATIONS

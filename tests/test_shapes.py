@@ -106,7 +106,7 @@ def test_validate_command_prints_shacl_report(seed_graph: Graph, tmp_path: Path)
 
 
 def first(graph: Graph, cls: URIRef) -> URIRef:
-    return sorted(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))[0]
+    return min(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
 
 
 def drop_source_locations(graph: Graph, node: URIRef) -> None:
@@ -138,12 +138,10 @@ def test_each_document_structure_shape_fires_on_a_broken_fixture(seed_graph: Gra
 def test_every_class_the_loaders_instantiate_is_the_target_of_a_shape(seed_store: Path) -> None:
     """Inferred types are left out: they are entailed from asserted types whose shapes already apply."""
     store = open_store(seed_store)
-    text = """
-        PREFIX sh: <http://www.w3.org/ns/shacl#>
-        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT DISTINCT ?class WHERE {
-          GRAPH ?g { ?x a ?class } FILTER (?g != <%s> && STRSTARTS(STR(?class), "%s"))
-        }""" % (GRAPH.inferred, HKG)
+    text = f"""
+        SELECT DISTINCT ?class WHERE {{
+          GRAPH ?g {{ ?x a ?class }} FILTER (?g != <{GRAPH.inferred}> && STRSTARTS(STR(?class), "{HKG}"))
+        }}"""
     instantiated = {URIRef(row["class"].value) for row in store.query(text, use_default_graph_as_union=False)}
     assert {HKG.AchievementGoal, HKG.CuratedSource, HKG.OrganizationalUnit} <= instantiated
     ontology = ontology_graph()
