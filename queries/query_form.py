@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+# A request reads its text's shape up to three times (server, dataset check, prefixes);
+# texts up to this size are tokenised once. Longer ones are rare and not worth the memory.
+CACHED_TEXT_CHARS = 16_384
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
 _TOKEN = re.compile(
@@ -61,6 +65,16 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
 
 
 def shape(text: str) -> QueryShape:
+    """The shape of ``text``; callers share the cached result, so they must not change its prefixes."""
+    return _cached_shape(text) if len(text) <= CACHED_TEXT_CHARS else _read_shape(text)
+
+
+@lru_cache(maxsize=1024)
+def _cached_shape(text: str) -> QueryShape:
+    return _read_shape(text)
+
+
+def _read_shape(text: str) -> QueryShape:
     tokens = list(_tokens(text))
     words = [value.upper() for kind, value in tokens if kind == "word"]
     prefixes: dict[str, str] = {}
