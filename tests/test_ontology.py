@@ -6,6 +6,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
@@ -117,3 +118,22 @@ def test_mapping_relations_are_the_anchored_skos_ones_and_only_those_are_read() 
         assert all(f"`{relation.fragment}`" in anchors for relation in MAPPING_RELATIONS)
     used = {mapping.predicate for mapping in read_sssom().mappings}
     assert used and used <= MAPPING_RELATIONS
+
+
+def test_ontology_and_vocabulary_use_only_anchored_standard_terms() -> None:
+    """Predicates and classes outside RDF/RDFS/OWL and healthkg must be listed in the checked anchors.
+
+    VANN's preferredNamespaceUri and SKOS's topConceptOf are real terms but not anchored, so the
+    Turtle states only vann:preferredNamespacePrefix and skos:hasTopConcept (the scheme side).
+    """
+    if not ANCHORS.exists():
+        pytest.skip("the anchors research note is not on this machine")
+    anchors = ANCHORS.read_text(encoding="utf-8")
+    graph = ontology_graph() + reference_graph()
+    builtin = (str(RDF), str(RDFS), str(OWL), str(HKG), "http://www.w3.org/2001/XMLSchema#")
+    used = {p for _, p, _ in graph} | set(graph.objects(None, RDF.type))
+    external = {str(t) for t in used if not str(t).startswith(builtin)}
+    assert "http://purl.org/vocab/vann/preferredNamespacePrefix" in external
+    unanchored = {t for t in external if f"`{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors
+                  and f":{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors}
+    assert not unanchored, sorted(unanchored)
