@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 import time
@@ -9,10 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-
 from healthkg.cli.pipeline import BuildReport, build, bundled_documents
 
 DATA = Path(__file__).parent / "data"
@@ -98,3 +99,25 @@ def serve_app() -> Iterator[Callable[[Flask], LiveServer]]:
     yield start
     for server in running:
         server.close()  # type: ignore[attr-defined]
+
+
+class HttpClient:
+    """Raw HTTP on 127.0.0.1, so error statuses, headers and bodies come back exactly as sent."""
+
+    def request(self, url: str, method: str = "GET", body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def http_client() -> HttpClient:
+    """One raw-HTTP helper for every protocol test (test modules cannot import each other)."""
+    return HttpClient()

@@ -12,7 +12,7 @@ import http.client
 import io
 import json
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import rdflib
@@ -41,23 +41,9 @@ def ja_labels(store: Store) -> set[tuple[str, str]]:
     return found
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """Raw HTTP, so error statuses come back as they are."""
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
-
-
-def get(endpoint: str, params: list[tuple[str, str]] | dict[str, str], accept: str | None = None,
+def get(http_client, endpoint: str, params: list[tuple[str, str]] | dict[str, str], accept: str | None = None,
         method: str = "GET") -> tuple[int, http.client.HTTPMessage, bytes]:
-    return request(f"{endpoint}?{urlencode(params)}", method, headers={"Accept": accept} if accept else {})
+    return http_client.request(f"{endpoint}?{urlencode(params)}", method, headers={"Accept": accept} if accept else {})
 
 
 def solutions(body: bytes, fmt: QueryResultsFormat) -> set[tuple[str, str]]:
@@ -133,19 +119,19 @@ def test_rdflib_sparqlstore_reads_the_endpoint(live_server, ja_labels) -> None:
 
 
 @pytest.mark.parametrize("charset", ["utf-8", "shift_jis", None])
-def test_post_direct_query_in_its_charset(live_server, ja_labels, charset: str | None) -> None:
+def test_post_direct_query_in_its_charset(live_server, ja_labels, charset: str | None, http_client) -> None:
     """§2.1.3: the body is the query, decoded by the Content-Type charset (UTF-8 when absent)."""
     label = sorted(label for _, label in ja_labels if not label.isascii())[0]
     query = f'SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(str(?label) = "{label}") }}'
     content_type = "application/sparql-query" + (f"; charset={charset}" if charset else "")
-    status, headers, body = request(live_server.sparql, "POST", query.encode(charset or "utf-8"),
+    status, headers, body = http_client.request(live_server.sparql, "POST", query.encode(charset or "utf-8"),
                                     {"Content-Type": content_type, "Accept": "application/sparql-results+json"})
     assert status == 200, body
     assert {label} == {row["label"]["value"] for row in json.loads(body)["results"]["bindings"]}
 
 
-def test_post_direct_query_with_unknown_charset_is_415(live_server) -> None:
-    status, _, body = request(live_server.sparql, "POST", b"ASK {}",
+def test_post_direct_query_with_unknown_charset_is_415(live_server, http_client) -> None:
+    status, _, body = http_client.request(live_server.sparql, "POST", b"ASK {}",
                               {"Content-Type": "application/sparql-query; charset=x-no-such"})
     assert status == 415 and b"x-no-such" in body
 
@@ -153,44 +139,44 @@ def test_post_direct_query_with_unknown_charset_is_415(live_server) -> None:
 # §2.1.4 the RDF dataset
 
 
-def _count(live_server, params: list[tuple[str, str]]) -> int:
-    status, _, body = get(live_server.sparql, params, "application/sparql-results+json")
+def _count(http_client, live_server, params: list[tuple[str, str]]) -> int:
+    status, _, body = get(http_client, live_server.sparql, params, "application/sparql-results+json")
     assert status == 200, body
     return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
-def test_default_graph_is_the_union_of_named_graphs(live_server, store) -> None:
+def test_default_graph_is_the_union_of_named_graphs(live_server, store, http_client) -> None:
     """Without a dataset in the request, the default graph is the union of all named graphs."""
     expected = len(list(store.query("SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")))
-    assert _count(live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")]) \
+    assert _count(http_client, live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")]) \
         == expected
 
 
-def test_default_graph_uri_selects_the_default_graph(live_server, seed_store) -> None:
+def test_default_graph_uri_selects_the_default_graph(live_server, seed_store, http_client) -> None:
     """§2.1.4: default-graph-uri makes the named graph the query's default graph."""
     info = read_info(seed_store)
     graph, size = max(info.graphs.items(), key=lambda item: item[1])
-    assert _count(live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+    assert _count(http_client, live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
                                 ("default-graph-uri", graph)]) == size
 
 
-def test_named_graph_uri_limits_graph_patterns(live_server, seed_store) -> None:
+def test_named_graph_uri_limits_graph_patterns(live_server, seed_store, http_client) -> None:
     info = read_info(seed_store)
     graphs = sorted(g for g, n in info.graphs.items() if n)[:2]
-    status, _, body = get(live_server.sparql, [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"),
+    status, _, body = get(http_client, live_server.sparql, [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"),
                                                *[("named-graph-uri", g) for g in graphs]])
     assert status == 200
     assert sorted(r["g"]["value"] for r in json.loads(body)["results"]["bindings"]) == graphs
 
 
-def test_protocol_dataset_wins_over_from_and_from_is_honoured_alone(live_server, seed_store) -> None:
+def test_protocol_dataset_wins_over_from_and_from_is_honoured_alone(live_server, seed_store, http_client) -> None:
     """§2.1.4: a dataset in the protocol request overrides FROM; without one, FROM applies."""
     info = read_info(seed_store)
     (small, small_n), (large, large_n) = sorted(((g, n) for g, n in info.graphs.items() if n), key=lambda i: i[1])[:2]
     assert small_n != large_n
     query = f"SELECT (COUNT(*) AS ?n) FROM <{small}> WHERE {{ ?s ?p ?o }}"
-    assert _count(live_server, [("query", query)]) == small_n
-    assert _count(live_server, [("query", query), ("default-graph-uri", large)]) == large_n
+    assert _count(http_client, live_server, [("query", query)]) == small_n
+    assert _count(http_client, live_server, [("query", query), ("default-graph-uri", large)]) == large_n
 
 
 # §2.1.7 failures
@@ -206,15 +192,15 @@ def test_protocol_dataset_wins_over_from_and_from_is_honoured_alone(live_server,
     ([("query", "INSERT DATA { <http://a> <http://b> <http://c> }")], b"update"),
     ([("query", "SELECT * { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")], b"SERVICE"),
 ])
-def test_bad_get_requests_are_400_with_a_reason(live_server, params, fragment: bytes) -> None:
-    status, headers, body = get(live_server.sparql, params)
+def test_bad_get_requests_are_400_with_a_reason(live_server, params, fragment: bytes, http_client) -> None:
+    status, headers, body = get(http_client, live_server.sparql, params)
     assert status == 400
     assert headers["Content-Type"].startswith("text/plain")
     assert fragment in body
 
 
-def test_malformed_query_message_gives_the_parsers_position(live_server) -> None:
-    status, _, body = get(live_server.sparql, {"query": "SELECT ?s\nWHERE { ?s ?p }"})
+def test_malformed_query_message_gives_the_parsers_position(live_server, http_client) -> None:
+    status, _, body = get(http_client, live_server.sparql, {"query": "SELECT ?s\nWHERE { ?s ?p }"})
     assert status == 400
     assert b"malformed query" in body and b"2:" in body
 
@@ -227,9 +213,9 @@ def test_malformed_query_message_gives_the_parsers_position(live_server) -> None
     ("application/sparql-query", b"", 400),
     ("application/sparql-query", b"\xff\xfe", 400),
 ])
-def test_bad_post_requests(live_server, content_type: str | None, body: bytes, status: int) -> None:
+def test_bad_post_requests(live_server, content_type: str | None, body: bytes, status: int, http_client) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
-    assert request(live_server.sparql, "POST", body, headers)[0] == status
+    assert http_client.request(live_server.sparql, "POST", body, headers)[0] == status
 
 
 # Content negotiation
@@ -245,8 +231,8 @@ def test_bad_post_requests(live_server, content_type: str | None, body: bytes, s
     (LABEL_GRAPH, "application/n-triples;q=0.2, application/ld+json;q=0.8", "application/ld+json"),
     (LABEL_GRAPH, "text/*", "text/turtle"),
 ])
-def test_negotiated_and_default_formats(live_server, query: str, accept: str | None, media_type: str) -> None:
-    status, headers, _ = get(live_server.sparql, {"query": query}, accept)
+def test_negotiated_and_default_formats(live_server, query: str, accept: str | None, media_type: str, http_client) -> None:
+    status, headers, _ = get(http_client, live_server.sparql, {"query": query}, accept)
     assert status == 200
     assert headers["Content-Type"].split(";")[0] == media_type
     assert "Accept" in headers["Vary"]
@@ -258,14 +244,14 @@ def test_negotiated_and_default_formats(live_server, query: str, accept: str | N
     (LABEL_GRAPH, "application/sparql-results+json"),
     (LABEL_GRAPH, "text/csv"),
 ])
-def test_nothing_acceptable_is_406(live_server, query: str, accept: str) -> None:
-    status, _, body = get(live_server.sparql, {"query": query}, accept)
+def test_nothing_acceptable_is_406(live_server, query: str, accept: str, http_client) -> None:
+    status, _, body = get(http_client, live_server.sparql, {"query": query}, accept)
     assert status == 406
     assert b"available as" in body
 
 
-def test_unreadable_accept_is_400(live_server) -> None:
-    assert get(live_server.sparql, {"query": "ASK {}"}, "text/csv;q=lots")[0] == 400
+def test_unreadable_accept_is_400(live_server, http_client) -> None:
+    assert get(http_client, live_server.sparql, {"query": "ASK {}"}, "text/csv;q=lots")[0] == 400
 
 
 @pytest.mark.parametrize(("accept", "fmt"), [
@@ -274,8 +260,8 @@ def test_unreadable_accept_is_400(live_server) -> None:
     ("text/csv", QueryResultsFormat.CSV),
     ("text/tab-separated-values", QueryResultsFormat.TSV),
 ])
-def test_japanese_round_trips_in_every_result_format(live_server, ja_labels, accept: str, fmt) -> None:
-    status, headers, body = get(live_server.sparql, {"query": LABELS}, accept)
+def test_japanese_round_trips_in_every_result_format(live_server, ja_labels, accept: str, fmt, http_client) -> None:
+    status, headers, body = get(http_client, live_server.sparql, {"query": LABELS}, accept)
     assert status == 200
     assert "charset=utf-8" in headers["Content-Type"] or "+" in headers["Content-Type"]
     assert solutions(body, fmt) == ja_labels
@@ -289,9 +275,9 @@ def test_japanese_round_trips_in_every_result_format(live_server, ja_labels, acc
     ("text/n3", "n3"),
 ])
 @pytest.mark.filterwarnings("ignore:.*(ConjunctiveGraph|default_context).*:DeprecationWarning")
-def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, accept: str, rdflib_format: str) -> None:
+def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, accept: str, rdflib_format: str, http_client) -> None:
     """Each graph syntax, read back by rdflib's own parser."""
-    status, headers, body = get(live_server.sparql, {"query": LABEL_GRAPH}, accept)
+    status, headers, body = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, accept)
     assert status == 200
     assert headers["Content-Type"].split(";")[0] == accept
     graph = rdflib.Graph().parse(data=body, format=rdflib_format)
@@ -300,9 +286,9 @@ def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, acce
 
 @pytest.mark.parametrize(("accept", "fmt"), [("application/n-quads", RdfFormat.N_QUADS),
                                              ("application/trig", RdfFormat.TRIG)])
-def test_japanese_round_trips_in_dataset_formats(live_server, ja_labels, accept: str, fmt: RdfFormat) -> None:
+def test_japanese_round_trips_in_dataset_formats(live_server, ja_labels, accept: str, fmt: RdfFormat, http_client) -> None:
     """A graph result in a dataset syntax: the triples, in the default graph."""
-    status, headers, body = get(live_server.sparql, {"query": LABEL_GRAPH}, accept)
+    status, headers, body = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, accept)
     assert status == 200
     assert headers["Content-Type"].split(";")[0] == accept
     quads = list(parse(body, format=fmt))
@@ -310,23 +296,23 @@ def test_japanese_round_trips_in_dataset_formats(live_server, ja_labels, accept:
     assert {(q.subject.value, q.object.value) for q in quads} == ja_labels
 
 
-def test_csv_and_tsv_escape_special_characters(live_server) -> None:
+def test_csv_and_tsv_escape_special_characters(live_server, http_client) -> None:
     """SPARQL 1.1 CSV/TSV §3-4: quotes, commas, tabs and newlines survive the trip."""
     tricky = 'a "quoted", tabbed\tand\nbroken 値'
     query = f"SELECT ?v WHERE {{ VALUES ?v {{ {json.dumps(tricky, ensure_ascii=False)} }} }}"
-    status, _, body = get(live_server.sparql, {"query": query}, "text/csv")
+    status, _, body = get(http_client, live_server.sparql, {"query": query}, "text/csv")
     assert status == 200
     assert list(csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) == [["v"], [tricky]]
-    status, _, body = get(live_server.sparql, {"query": query}, "text/tab-separated-values")
+    status, _, body = get(http_client, live_server.sparql, {"query": query}, "text/tab-separated-values")
     assert status == 200 and body.count(b"\n") == 2
     rows = parse_query_results(body, format=QueryResultsFormat.TSV)
     assert [row["v"].value for row in rows] == [tricky]
 
 
 @pytest.mark.parametrize("params", [{"query": LABELS}, {"query": LABEL_GRAPH}, {}, {"query": "SELECT ?s WHERE {"}])
-def test_head_answers_like_get_without_a_body(live_server, params) -> None:
-    got_status, got_headers, got_body = get(live_server.sparql, params)
-    head_status, head_headers, head_body = get(live_server.sparql, params, method="HEAD")
+def test_head_answers_like_get_without_a_body(live_server, params, http_client) -> None:
+    got_status, got_headers, got_body = get(http_client, live_server.sparql, params)
+    head_status, head_headers, head_body = get(http_client, live_server.sparql, params, method="HEAD")
     assert head_status == got_status
     assert head_headers["Content-Type"] == got_headers["Content-Type"]
     assert head_body == b"" and got_body != b""
@@ -336,9 +322,9 @@ BUDGET_GRAPH = """PREFIX hkg: <https://w3id.org/healthkg/ontology#>
 CONSTRUCT { ?s ?p ?o } WHERE { ?s hkg:amountYen ?amount ; ?p ?o }"""
 
 
-def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server, seed_store) -> None:
+def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server, seed_store, http_client) -> None:
     """Keys are the context's terms, the context is published and linked, and nothing is lost on the way."""
-    status, headers, body = get(live_server.sparql, {"query": BUDGET_GRAPH}, "application/ld+json")
+    status, headers, body = get(http_client, live_server.sparql, {"query": BUDGET_GRAPH}, "application/ld+json")
     assert status == 200
     assert headers["Content-Type"] == "application/ld+json; charset=utf-8"
     link = headers["Link"]
@@ -348,17 +334,17 @@ def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server
     document = json.loads(body)
     keys = {key for node in document["@graph"] for key in node}
     assert {"label", "inProject", "amountYen"} <= keys
-    context_status, context_headers, context_body = request(context_url)
+    context_status, context_headers, context_body = http_client.request(context_url)
     assert context_status == 200 and context_headers["Content-Type"] == "application/ld+json; charset=utf-8"
     assert json.loads(context_body)["@context"] == document["@context"]
     expected = Store()
-    expected.load(get(live_server.sparql, {"query": BUDGET_GRAPH}, "application/n-triples")[2],
+    expected.load(get(http_client, live_server.sparql, {"query": BUDGET_GRAPH}, "application/n-triples")[2],
                   format=RdfFormat.N_TRIPLES)
     compacted = Store()
     compacted.load(body, format=RdfFormat.JSON_LD)
     assert set(compacted) == set(expected)
 
 
-def test_rdf_xml_says_its_charset(live_server) -> None:
-    status, headers, _ = get(live_server.sparql, {"query": LABEL_GRAPH}, "application/rdf+xml")
+def test_rdf_xml_says_its_charset(live_server, http_client) -> None:
+    status, headers, _ = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, "application/rdf+xml")
     assert status == 200 and headers["Content-Type"] == "application/rdf+xml; charset=utf-8"

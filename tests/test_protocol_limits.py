@@ -26,21 +26,8 @@ SLOW_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 FAST = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
-
-
-def query(server, text: str, accept: str = "application/sparql-results+json") -> tuple[int, http.client.HTTPMessage, bytes]:
-    return request(f"{server.sparql}?{urlencode({'query': text})}", headers={"Accept": accept, "Cache-Control": "no-cache"})
+def query(http_client, server, text: str, accept: str = "application/sparql-results+json") -> tuple[int, http.client.HTTPMessage, bytes]:
+    return http_client.request(f"{server.sparql}?{urlencode({'query': text})}", headers={"Accept": accept, "Cache-Control": "no-cache"})
 
 
 @pytest.fixture(scope="module")
@@ -54,21 +41,21 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serve_app) -> None:
+def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serve_app, http_client) -> None:
     """At the deadline the client gets 503 with a reason; a second client is answered meanwhile."""
     server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 0.5, "ACCESS_LOG": False}))
     slow: dict[str, object] = {}
 
     def run_slow() -> None:
         started = time.monotonic()
-        slow["status"], slow["headers"], slow["body"] = query(server, SLOW_COUNT)
+        slow["status"], slow["headers"], slow["body"] = query(http_client, server, SLOW_COUNT)
         slow["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=run_slow)
     thread.start()
     time.sleep(0.1)
     started = time.monotonic()
-    status, _, body = query(server, FAST)
+    status, _, body = query(http_client, server, FAST)
     fast_seconds = time.monotonic() - started
     thread.join(timeout=30)
     assert status == 200 and json.loads(body)["results"]["bindings"]
@@ -77,11 +64,11 @@ def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serv
     assert b"longer than the limit of 0.5 s" in slow["body"]  # type: ignore[operator]
     assert slow["headers"]["Retry-After"]  # type: ignore[index]
     assert 0.4 < slow["seconds"] < 2.0  # type: ignore[operator]
-    metrics = request(f"{server.url}/metrics")[2].decode()
+    metrics = http_client.request(f"{server.url}/metrics")[2].decode()
     assert "healthkg_query_timeouts_total 1" in metrics
 
 
-def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: Path, serve_app) -> None:
+def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: Path, serve_app, http_client) -> None:
     """A result already streaming when time runs out ends without its final chunk, never as a valid document."""
     server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 0.5, "ACCESS_LOG": False,
                                    "STREAM_BUFFER_BYTES": 1024, "MAX_ROWS": TRIPLES * TRIPLES}))
@@ -96,7 +83,7 @@ def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: P
         response.read()
     assert time.monotonic() - started < 5
     connection.close()
-    status, _, _ = query(server, FAST)
+    status, _, _ = query(http_client, server, FAST)
     assert status == 200
 
 
@@ -105,24 +92,24 @@ def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: P
      lambda body: len(json.loads(body)["results"]["bindings"])),
     ("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", lambda body: body.count(b"\n")),
 ])
-def test_row_cap_truncates_and_says_so(synthetic_store: Path, serve_app, text: str, accept: str, count) -> None:
+def test_row_cap_truncates_and_says_so(synthetic_store: Path, serve_app, text: str, accept: str, count, http_client) -> None:
     server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "MAX_ROWS": 5, "ACCESS_LOG": False}))
-    status, headers, body = query(server, text, accept)
+    status, headers, body = query(http_client, server, text, accept)
     assert status == 200
     assert count(body) == 5
     assert headers["Healthkg-Truncated"] == "max-rows=5"
-    status, headers, body = query(server, text + " LIMIT 5", accept)
+    status, headers, body = query(http_client, server, text + " LIMIT 5", accept)
     assert count(body) == 5 and headers["Healthkg-Truncated"] is None
 
 
-def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app) -> None:
+def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app, http_client) -> None:
     server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "MAX_CONTENT_LENGTH": 1000,
                                    "ACCESS_LOG": False}))
     padding = "#" + "x" * 2000 + "\n"
     for body, content_type in (((padding + FAST).encode(), "application/sparql-query"),
                                (urlencode({"query": padding + FAST}).encode(), "application/x-www-form-urlencoded")):
-        status, headers, text = request(server.sparql, "POST", body, {"Content-Type": content_type})
+        status, headers, text = http_client.request(server.sparql, "POST", body, {"Content-Type": content_type})
         assert status == 413, text
         assert headers["Content-Type"].startswith("text/plain")
-    status, _, _ = request(server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"})
+    status, _, _ = http_client.request(server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"})
     assert status == 200

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
@@ -18,21 +18,8 @@ from healthkg.queries.store import BuildInfo, open_store, read_info, write_store
 from healthkg.server.app import create_app
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
-
-
-def sparql_get(server, query: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-    return request(f"{server.sparql}?{urlencode({'query': query})}", headers=headers)
+def sparql_get(http_client, server, query: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+    return http_client.request(f"{server.sparql}?{urlencode({'query': query})}", headers=headers)
 
 
 class Lines(logging.Handler):
@@ -53,8 +40,8 @@ def access_lines():
     logger.removeHandler(handler)
 
 
-def test_healthz_reports_the_served_build(live_server, seed_store: Path) -> None:
-    status, headers, body = request(f"{live_server.url}/healthz")
+def test_healthz_reports_the_served_build(live_server, seed_store: Path, http_client) -> None:
+    status, headers, body = http_client.request(f"{live_server.url}/healthz")
     assert status == 200 and headers["Content-Type"] == "application/json"
     health = json.loads(body)
     assert health["status"] == "ok"
@@ -70,15 +57,15 @@ def _samples(text: str) -> dict[str, float]:
     return samples
 
 
-def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_app) -> None:
+def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_app, http_client) -> None:
     """Prometheus text format 0.0.4: counters per endpoint/method/status, cumulative latency buckets."""
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
     for _ in range(3):
-        sparql_get(server, "ASK { ?s ?p ?o }")
-    sparql_get(server, "ASK {")
-    request(f"{server.url}/no-such-page")
+        sparql_get(http_client, server, "ASK { ?s ?p ?o }")
+    sparql_get(http_client, server, "ASK {")
+    http_client.request(f"{server.url}/no-such-page")
     time.sleep(0.2)  # latency is recorded when the WSGI server closes the response
-    status, headers, body = request(f"{server.url}/metrics")
+    status, headers, body = http_client.request(f"{server.url}/metrics")
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
     samples = _samples(body.decode())
     assert samples['healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"}'] == 3
@@ -95,9 +82,9 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
     assert "# TYPE healthkg_query_timeouts_total counter" in body.decode()
 
 
-def test_access_log_has_one_json_line_per_request(live_server, access_lines) -> None:
-    sparql_get(live_server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", {"User-Agent": "healthkg-test"})
-    sparql_get(live_server, "SELECT", {"User-Agent": "healthkg-test"})
+def test_access_log_has_one_json_line_per_request(live_server, access_lines, http_client) -> None:
+    sparql_get(http_client, live_server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", {"User-Agent": "healthkg-test"})
+    sparql_get(http_client, live_server, "SELECT", {"User-Agent": "healthkg-test"})
     deadline = time.monotonic() + 5
     while len(access_lines) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -108,25 +95,25 @@ def test_access_log_has_one_json_line_per_request(live_server, access_lines) -> 
 
 
 def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
-        seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture) -> None:
+        seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture, http_client) -> None:
     """A 400 leaves no error record; a 500 (here: a failing SERVICE call) is logged with its traceback."""
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ALLOW_SERVICE": True}))
     with caplog.at_level(logging.INFO, logger="healthkg.server"):
-        assert sparql_get(server, "SELECT WHERE")[0] == 400
+        assert sparql_get(http_client, server, "SELECT WHERE")[0] == 400
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-        status, _, body = sparql_get(server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+        status, _, body = sparql_get(http_client, server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
     assert status == 500 and b"internal server error" in body
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].exc_info is not None
 
 
-def test_cors_is_on_for_reads_by_default(live_server) -> None:
+def test_cors_is_on_for_reads_by_default(live_server, http_client) -> None:
     """Fetch standard CORS: simple requests get Access-Control-Allow-Origin; preflights are answered."""
-    status, headers, _ = request(f"{live_server.sparql}?{urlencode({'query': 'ASK {}'})}",
+    status, headers, _ = http_client.request(f"{live_server.sparql}?{urlencode({'query': 'ASK {}'})}",
                                  headers={"Origin": "https://tools.example"})
     assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
     assert "Healthkg-Truncated" in headers["Access-Control-Expose-Headers"]
-    status, headers, _ = request(live_server.sparql, "OPTIONS", headers={
+    status, headers, _ = http_client.request(live_server.sparql, "OPTIONS", headers={
         "Origin": "https://tools.example", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "Content-Type, Authorization"})
     assert status == 200
@@ -140,9 +127,9 @@ def test_cors_is_on_for_reads_by_default(live_server) -> None:
     ("https://a.example, https://tools.example", "https://tools.example", "https://tools.example"),
     ("https://a.example", "https://tools.example", None),
 ])
-def test_cors_is_configurable(seed_store: Path, serve_app, origins: str, origin: str, allowed: str | None) -> None:
+def test_cors_is_configurable(seed_store: Path, serve_app, origins: str, origin: str, allowed: str | None, http_client) -> None:
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "CORS_ORIGINS": origins, "ACCESS_LOG": False}))
-    _, headers, _ = request(f"{server.sparql}?{urlencode({'query': 'ASK {}'})}", headers={"Origin": origin})
+    _, headers, _ = http_client.request(f"{server.sparql}?{urlencode({'query': 'ASK {}'})}", headers={"Origin": origin})
     assert headers["Access-Control-Allow-Origin"] == allowed
     if allowed:
         assert "Origin" in headers["Vary"]
@@ -153,7 +140,7 @@ def _nquads(store_path: Path, extra: list[Quad]) -> bytes:
     return serialize(quads, format=RdfFormat.N_QUADS) or b""
 
 
-def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp_path: Path, serve_app) -> None:
+def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp_path: Path, serve_app, http_client) -> None:
     """A build written into the served path (the same atomic swap `healthkg build` does) replaces the graph live."""
     served = tmp_path / "store"
     info = read_info(seed_store)
@@ -166,7 +153,7 @@ def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp
 
     def hammer() -> None:
         while not stop.is_set():
-            statuses.append(sparql_get(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+            statuses.append(sparql_get(http_client, server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                                        {"Cache-Control": "no-cache"})[0])
 
     workers = [threading.Thread(target=hammer) for _ in range(3)]
@@ -179,7 +166,7 @@ def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp
         write_store(served, _nquads(seed_store, [marker]), new_info)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            if json.loads(request(f"{server.url}/healthz")[2])["version"].startswith("reloaded0000"):
+            if json.loads(http_client.request(f"{server.url}/healthz")[2])["version"].startswith("reloaded0000"):
                 break
             time.sleep(0.1)
         time.sleep(0.3)
@@ -187,9 +174,9 @@ def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp
         stop.set()
         for worker in workers:
             worker.join(timeout=10)
-    assert json.loads(request(f"{server.url}/healthz")[2])["version"].startswith("reloaded0000")
+    assert json.loads(http_client.request(f"{server.url}/healthz")[2])["version"].startswith("reloaded0000")
     assert len(statuses) > 10 and set(statuses) == {200}
-    status, _, body = sparql_get(server, 'ASK { ?s ?p "再読込"@ja }', {"Accept": "application/sparql-results+json"})
+    status, _, body = sparql_get(http_client, server, 'ASK { ?s ?p "再読込"@ja }', {"Accept": "application/sparql-results+json"})
     assert status == 200 and json.loads(body)["boolean"] is True
-    sizes = re.findall(rb"void:triples (\d+)", request(server.sparql)[2])
+    sizes = re.findall(rb"void:triples (\d+)", http_client.request(server.sparql)[2])
     assert sizes, "service description lists graph sizes"
