@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,25 @@ class FactKey:
 
     term: URIRef
     target: URIRef | None  # rdfs:range of a keyed property: the kind of individual the object names
+
+
+@dataclass(frozen=True)
+class BudgetSubject:
+    """How a budget row of one subject_kind is placed: ``hkg:factSubjectKind`` on a budget-of property."""
+
+    link: URIRef  # budgetOfProgram, budgetOfProject, ...
+    figure: URIRef  # its rdfs:domain: the kind of budget figure
+    subject: URIRef  # its rdfs:range: the kind of thing whose budget it is
+
+
+def budget_subjects(ontology: Graph | None = None) -> dict[str, BudgetSubject]:
+    graph = ontology_graph() if ontology is None else ontology
+    found = {}
+    for link, kind in graph.subject_objects(HKG.factSubjectKind):
+        figure, subject = graph.value(link, RDFS.domain), graph.value(link, RDFS.range)
+        if figure is not None and subject is not None:
+            found[str(kind)] = BudgetSubject(URIRef(link), URIRef(figure), URIRef(subject))
+    return found
 
 
 def fact_keys(ontology: Graph | None = None) -> dict[str, FactKey]:
@@ -139,7 +159,12 @@ class _Loader:
         self.skipped: list[SkippedFact] = []
         self.ministries: dict[URIRef, URIRef] = {}
         self.periods = self._plan_years(reference_graph())
-        self.keys = fact_keys()
+        ontology = self.ontology = ontology_graph()
+        self.keys = fact_keys(ontology)
+        self.budget_subjects = budget_subjects(ontology)
+        self.kind_labels = {kind.figure: next(str(label) for label in ontology.objects(kind.figure, RDFS.label)
+                                              if getattr(label, "language", None) == "ja")
+                            for kind in self.budget_subjects.values()}
 
     @staticmethod
     def _plan_years(reference: Graph) -> dict[URIRef, range]:
@@ -194,7 +219,29 @@ class _Loader:
             self.graph.add((unit, HKG.unitOf, parent))
         return unit
 
-    def budget(self, row: FactRow, program: URIRef) -> None:
+    def budget_subject(self, row: FactRow, kind: BudgetSubject) -> URIRef | None:
+        """The program (created if new), or the reference project or organisation (of a subclass too), the row budgets."""
+        if kind.subject == HKG.Program:
+            return self.program(row.subject, row)
+        subject = self.lexicon.lookup(row.subject)
+        types = self.lexicon.types.get(subject, set()) if subject is not None else set()
+        if not any(kind.subject in self.ontology.transitive_objects(t, RDFS.subClassOf) for t in types):
+            self.skip(row, f"{row.subject!r} names no {kind.subject.fragment} of the reference vocabulary")
+            return None
+        years = self.periods.get(subject)
+        if kind.subject == HKG.IntegratedProject and (years is None or row.fiscal_year not in years):
+            self.skip(row, "the budget is for a fiscal year outside the plan period of the project of that name")
+            return None
+        return subject
+
+    def budget(self, row: FactRow) -> None:
+        kind = self.budget_subjects.get(row.subject_kind)
+        if kind is None:
+            self.skip(row, f"budgets whose subject is a {row.subject_kind} stay in the curated file only")
+            return
+        subject = self.budget_subject(row, kind)
+        if subject is None:
+            return
         if row.fiscal_year is None or row.amount_yen is None or not row.unit:
             self.skip(row, "a budget needs a fiscal year, an amount and its unit")
             return
@@ -202,11 +249,14 @@ class _Loader:
         if multiplier is None:
             self.skip(row, f"{row.unit!r} is not an amount unit of the reference vocabulary")
             return
-        node = ID[f"program-budget/{str(program).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
-        label = self.graph.value(program, RDFS.label) or row.subject
-        self.graph.add((node, RDF.type, HKG.ProgramBudget))
-        self.graph.add((node, RDFS.label, Literal(f"{label} {row.fiscal_year}年度 事業予算({row.object})", lang="ja")))
-        self.graph.add((node, HKG.budgetOfProgram, program))
+        prefix = re.sub(r"(?<!^)(?=[A-Z])", "-", kind.figure.fragment).lower()
+        node = ID[f"{prefix}/{str(subject).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
+        label = self.graph.value(subject, RDFS.label) or row.subject
+        self.graph.add((node, RDF.type, kind.figure))
+        self.graph.add((node, RDFS.label,
+                        Literal(f"{label} {row.fiscal_year}年度 {self.kind_labels[kind.figure]}({row.object})", lang="ja")))
+        self.graph.add((node, kind.link, subject))
+        self.graph.add((node, HKG.budgetScope, Literal(row.object)))
         self.graph.add((node, HKG.fiscalYear, fiscal_year_iri(row.fiscal_year)))
         self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
         self.graph.add((node, HKG.amountYen, Literal(row.amount_yen, datatype=XSD.decimal)))
@@ -236,12 +286,12 @@ class _Loader:
         key = self.keys.get(row.predicate)
         if row.subject_kind == "namesake-program":
             self.skip(row, "the source describes a different program that shares the name")
+        elif key is not None and key.term == HKG.BudgetFigure:
+            self.budget(row)
         elif row.subject_kind != "program":
             self.skip(row, f"facts whose subject is a {row.subject_kind}, not a program, stay in the curated file only")
         elif key is None:
             self.skip(row, "a free-text note, not a statement the model holds")
-        elif key.term == HKG.ProgramBudget:
-            self.budget(row, self.program(row.subject, row))
         elif key.target == HKG.OrganizationalUnit:
             program = self.program(row.subject, row)
             self.fact(row, program, key.term, self.unit(row, program))

@@ -13,7 +13,8 @@ from pyoxigraph import NamedNode
 from rdflib import PROV, RDF, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
-from healthkg.loaders.facts import FactKey, FactsFileError, fact_keys, load_facts, read_facts
+from healthkg.loaders.facts import (BudgetSubject, FactKey, FactsFileError, budget_subjects, fact_keys, load_facts,
+                                    read_facts)
 from healthkg.loaders.mappings import MappingFileError, mapping_triples, read_sssom
 from healthkg.loaders.triples import program_iri
 from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
@@ -128,13 +129,49 @@ def test_predicate_keys_are_read_from_the_ontology() -> None:
     keys = fact_keys()
     assert keys["ministry"] == FactKey(HKG.administeredBy, HKG.Ministry)
     assert keys["lead_bureau"] == FactKey(HKG.leadBureau, HKG.OrganizationalUnit)
-    assert keys["budget_fy"].term == HKG.ProgramBudget
+    assert keys["budget_fy"].term == HKG.BudgetFigure
+    subjects = budget_subjects()
+    assert subjects["project"] == BudgetSubject(HKG.budgetOfProject, HKG.ProjectBudget, HKG.IntegratedProject)
+    assert subjects["program"].figure == HKG.ProgramBudget
     assert keys["successor_of"] == FactKey(HKG.successorOf, None)
     used = {r["predicate"] for r in curated_rows()}
     assert used - set(keys) == {"other"}  # every statement key of the curated file has a meaning in the ontology
     ontology = ontology_graph()
     ontology.remove((HKG.concernsPurpose, HKG.factKey, None))
     assert "purpose" not in fact_keys(ontology)
+
+
+def test_project_and_organisation_budgets_are_curated_figures_apart_from_document_lines(
+        seed_build: tuple[Path, BuildReport], facts: Graph) -> None:
+    project_budgets = set(facts.subjects(RDF.type, HKG.ProjectBudget))
+    assert len(project_budgets) >= 5
+    genome = {facts.value(b, HKG.fiscalYearNumber).toPython(): b
+              for b in facts.subjects(HKG.budgetOfProject, ID["project-genome-data"])}
+    assert Decimal(str(facts.value(genome[2021], HKG.amountYen))) == Decimal(10400000000)
+    assert "厚生労働省計上分" in str(facts.value(genome[2021], HKG.budgetScope))
+    (amed,) = facts.subjects(HKG.budgetOfOrganization, ID["org-amed"])
+    assert (amed, RDF.type, HKG.OrganizationBudget) in facts
+    for budget in project_budgets | {amed}:
+        (source,) = facts.objects(budget, PROV.wasDerivedFrom)
+        assert (source, RDF.type, HKG.CuratedSource) in facts
+        assert facts.value(budget, HKG.inProject) is None
+    totals = seed_build[1].store.query(
+        "PREFIX hkg: <https://w3id.org/healthkg/ontology#> "
+        "SELECT ?figure WHERE { ?figure a hkg:ProjectBudget , ?other . "
+        "VALUES ?other { hkg:BudgetAllocation hkg:DeclaredBudgetTotal } }", use_default_graph_as_union=True)
+    assert not list(totals)  # disjoint from the figures document reconciliation sums
+
+
+def test_budget_of_a_project_outside_its_plan_period_or_an_unknown_body_is_skipped() -> None:
+    rows = read_facts(f"{HEADER}\n"
+                      "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\t総額\t2019\t100000000\t億円\thttps://example.org/p\tq\n"
+                      "架空機構\torganisation\tbudget_fy\t総額\t2021\t100000000\t億円\thttps://example.org/o\tq\n"
+                      "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\tAMED分\t2022\t12345000000\t百万円\thttps://example.org/p\tq\n")
+    load = load_facts(rows)
+    reasons = [s.reason for s in load.skipped]
+    assert "outside the plan period" in reasons[0] and "names no Organization" in reasons[1]
+    (budget,) = load.graph.subjects(RDF.type, HKG.ProjectBudget)
+    assert str(load.graph.value(budget, HKG.statedAmount)) == "12345百万円"
 
 
 def verified_reference_iris() -> set[str]:

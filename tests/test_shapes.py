@@ -149,3 +149,24 @@ def test_every_class_the_loaders_instantiate_is_the_target_of_a_shape(seed_store
     uncovered = {c for c in instantiated
                  if not targets & set(ontology.transitive_objects(c, RDFS.subClassOf))}
     assert not uncovered, sorted(uncovered)
+
+
+CURATED_BUDGET_BREAKS = {
+    "ProjectBudget": lambda g, b: g.set((b, HKG.budgetOfProject, ID["org-amed"])),
+    "CuratedBudget": lambda g, b: g.add((b, HKG.inProject, ID["project-genome-data"])),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CURATED_BUDGET_BREAKS))
+def test_curated_budget_shapes_fire_on_a_broken_fixture(seed_graph: Graph, shape: str) -> None:
+    graph = Graph()
+    graph += seed_graph
+    CURATED_BUDGET_BREAKS[shape](graph, first(graph, HKG.ProjectBudget))
+    assert f"shacl:{shape}" in {v.check for v in shacl_violations(graph)}
+
+
+def test_organisation_budget_shape_fires_without_its_organisation(seed_graph: Graph) -> None:
+    graph = Graph()
+    graph += seed_graph
+    graph.remove((first(graph, HKG.OrganizationBudget), HKG.budgetOfOrganization, None))
+    assert "shacl:OrganizationBudget" in {v.check for v in shacl_violations(graph)}
