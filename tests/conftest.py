@@ -71,11 +71,13 @@ def serve_in_thread(app: Flask) -> Iterator[LiveServer]:
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", app)
     finally:
-        # Close the sockets from the server's own loop thread: closing them from here races with
-        # its select() (EBADF in the server thread, which filterwarnings=error turns into a failure).
+        # Stop the worker threads first (a worker finishing a response pulls the trigger, which
+        # fails with EBADF once closed), then close the sockets from the server's own loop thread:
+        # closing them from here races with its select(). Either race is an exception in a server
+        # thread, which filterwarnings=error turns into a test failure.
+        server.task_dispatcher.shutdown()
         server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="session")
