@@ -157,3 +157,33 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+EXPLORER_NEIGHBOURS = """
+PREFIX hkg: <https://w3id.org/healthkg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?n WHERE {{
+  {{ <{iri}> ?p ?n }} UNION {{ ?n ?p <{iri}> }}
+  FILTER(isIRI(?n) && ?p != rdf:type)
+  FILTER EXISTS {{ ?n a ?anyClass }}
+  FILTER NOT EXISTS {{ ?n a ?x . VALUES ?x {{ hkg:SourceLocation hkg:CuratedFact hkg:CuratedSource }} }}
+  {extra}
+}}"""
+
+
+@pytest.fixture(scope="session")
+def seed_neighbours(seed_store: Path) -> Callable[..., set[str]]:
+    """What the explorer should draw around an IRI, worked out independently by SPARQL on the seed.
+
+    ``extra`` adds a filter on ``?n``; the store is opened once for every caller.
+    """
+    from healthkg.queries.backends import LocalBackend
+    from healthkg.queries.store import open_store
+
+    backend = LocalBackend(open_store(seed_store))
+
+    def neighbours(iri: str, extra: str = "") -> set[str]:
+        results = backend.select(EXPLORER_NEIGHBOURS.format(iri=iri, extra=extra))
+        return {b["n"]["value"] for b in results["results"]["bindings"]}
+
+    return neighbours

@@ -18,33 +18,16 @@ from healthkg.queries.store import open_store
 ID = "https://w3id.org/healthkg/id/"
 GENOME = ID + "project-genome-data"
 
-NEIGHBOURS = """
-PREFIX hkg: <https://w3id.org/healthkg/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT DISTINCT ?n WHERE {{
-  {{ <{iri}> ?p ?n }} UNION {{ ?n ?p <{iri}> }}
-  FILTER(isIRI(?n) && ?p != rdf:type)
-  FILTER EXISTS {{ ?n a ?anyClass }}
-  FILTER NOT EXISTS {{ ?n a ?x . VALUES ?x {{ hkg:SourceLocation hkg:CuratedFact hkg:CuratedSource }} }}
-  {extra}
-}}"""
-
-
-def neighbours(store_path: Any, iri: str, extra: str = "") -> set[str]:
-    results = LocalBackend(open_store(store_path)).select(NEIGHBOURS.format(iri=iri, extra=extra))
-    return {b["n"]["value"] for b in results["results"]["bindings"]}
-
-
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.headers["Content-Type"].startswith("application/json")
         return json.load(response)
 
 
-def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_store) -> None:  # type: ignore[no-untyped-def]
+def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
     data = get_json(f"{live_server.url}/explore/neighbourhood?iri={GENOME}")
     nodes = {n["data"]["id"]: n["data"] for n in data["elements"]["nodes"]}
-    assert set(nodes) == neighbours(seed_store, GENOME) | {GENOME}
+    assert set(nodes) == seed_neighbours(GENOME) | {GENOME}
     assert nodes[GENOME]["centre"] is True and nodes[GENOME]["label"] == "ゲノム・データ基盤プロジェクト"
     ids = set(nodes)
     assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in data["elements"]["edges"])
@@ -54,17 +37,17 @@ def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_stor
     assert nodes[GENOME]["budget_yen"] == 19_300_000_000
 
 
-def test_neighbourhood_filters_by_ministry_and_year(live_server, seed_store) -> None:  # type: ignore[no-untyped-def]
+def test_neighbourhood_filters_by_ministry_and_year(live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
     data = get_json(f"{live_server.url}/explore/neighbourhood?iri={GENOME}&ministry=mext")
     got = {n["data"]["id"] for n in data["elements"]["nodes"]}
     # programs of other (or unknown) ministries drop out; everything else stays
-    expected = neighbours(seed_store, GENOME, "FILTER(NOT EXISTS { ?n a hkg:Program } "
-                                               "|| EXISTS { ?n hkg:administeredBy/hkg:code \"mext\" })")
+    expected = seed_neighbours(GENOME, "FILTER(NOT EXISTS { ?n a hkg:Program } "
+                               "|| EXISTS { ?n hkg:administeredBy/hkg:code \"mext\" })")
     assert got == expected | {GENOME}
     data = get_json(f"{live_server.url}/explore/neighbourhood?iri={ID}fy/2020&fiscal_year=2019")
     years = {n["data"]["id"] for n in data["elements"]["nodes"]}
-    assert years == {ID + "fy/2020"} | neighbours(
-        seed_store, ID + "fy/2020", "FILTER NOT EXISTS { ?n hkg:fiscalYearNumber ?y FILTER(?y != 2019) }")
+    assert years == {ID + "fy/2020"} | seed_neighbours(
+        ID + "fy/2020", "FILTER NOT EXISTS { ?n hkg:fiscalYearNumber ?y FILTER(?y != 2019) }")
 
 
 def test_neighbourhood_rejects_a_bad_iri(live_server) -> None:  # type: ignore[no-untyped-def]

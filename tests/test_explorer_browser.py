@@ -24,22 +24,6 @@ pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ID = "https://w3id.org/healthkg/id/"
 GENOME = ID + "project-genome-data"
-NEIGHBOURS = """
-PREFIX hkg: <https://w3id.org/healthkg/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT DISTINCT ?n WHERE {{
-  {{ <{iri}> ?p ?n }} UNION {{ ?n ?p <{iri}> }}
-  FILTER(isIRI(?n) && ?p != rdf:type)
-  FILTER EXISTS {{ ?n a ?anyClass }}
-  FILTER NOT EXISTS {{ ?n a ?x . VALUES ?x {{ hkg:SourceLocation hkg:CuratedFact hkg:CuratedSource }} }}
-}}"""
-
-
-def neighbourhood(store: Any, iri: str) -> set[str]:
-    results = LocalBackend(store).select(NEIGHBOURS.format(iri=iri))
-    return {b["n"]["value"] for b in results["results"]["bindings"]} | {iri}
-
-
 def severe(driver: WebDriver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -52,11 +36,10 @@ def wait(driver: WebDriver, script: str, name: str, seconds: float = 30) -> Any:
         raise
 
 
-def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_server, seed_store) -> None:  # type: ignore[no-untyped-def]
+def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
     vendor = Path(live_server.app.static_folder) / "vendor" / "cytoscape" / "cytoscape.min.js"
     assert vendor.is_file(), "Cytoscape.js is not installed: run `make vendor`"
-    store = open_store(seed_store)
-    first = neighbourhood(store, GENOME)
+    first = seed_neighbours(GENOME) | {GENOME}
     browser.get(f"{live_server.url}/explore?iri={GENOME}")
     wait(browser, "return window.healthkgExplorer && window.healthkgExplorer.loads >= 1", "explorer")
     shown = set(browser.execute_script("return window.healthkgExplorer.cy.nodes().map(n => n.id())"))
@@ -64,8 +47,8 @@ def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_s
     assert severe(browser) == []
 
     # Click (a real mouse click on the canvas) a program that has neighbours not yet shown.
-    program = next(n for n in sorted(first) if "/program/" in n and neighbourhood(store, n) - first)
-    expected = first | neighbourhood(store, program)
+    program = next(n for n in sorted(first) if "/program/" in n and seed_neighbours(n) - first)
+    expected = first | seed_neighbours(program) | {program}
     x, y = browser.execute_script("""
         const cy = window.healthkgExplorer.cy, node = cy.getElementById(arguments[0]);
         const box = cy.elements().boundingBox();
