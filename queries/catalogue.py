@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
-from healthkg.queries.query_form import shape
+from healthkg.queries.query_form import lex, shape
 
 from healthkg.queries.search import search_pattern
 
@@ -145,23 +145,26 @@ class NamedQuery:
         return f"{text[: match.end()]} VALUES ({names}) {{ ({row}) }} {text[match.end():]}"
 
 
-def _tokens(name: str) -> re.Pattern[str]:
-    """Strings, IRIs and comments (left alone), BOUND(?_name) and ?_name itself."""
-    return re.compile(
-        r"(?P<skip>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|<[^<>\s\"{}|^`\\]*>|#[^\n]*)"
-        rf"|(?P<bound>\bBOUND\s*\(\s*[?$]_{name}\s*\))"
-        rf"|(?P<var>[?$]_{name}\b)",
-        re.IGNORECASE,
-    )
-
-
 def _write_in_place(text: str, name: str, term: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match["skip"]:
-            return match["skip"]
-        return "true" if match["bound"] else term
+    """``?_name`` replaced by ``term`` and ``BOUND(?_name)`` by ``true``, read with the server's lexer
 
-    return _tokens(name).sub(replace, text)
+    so that strings, IRIs and comments that mention the variable are left as they are.
+    """
+    tokens = list(lex(text))
+    variables = {f"?_{name}", f"$_{name}"}
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index]
+        if kind == "word" and value.upper() == "BOUND":
+            significant = [(i, v) for i, (k, v) in enumerate(tokens[index + 1:], index + 1) if k != "space"][:3]
+            if [v for _, v in significant] in ([["(", variable, ")"] for variable in variables]):
+                out.append("true")
+                index = significant[-1][0] + 1
+                continue
+        out.append(term if kind == "variable" and value in variables else value)
+        index += 1
+    return "".join(out)
 
 
 def _projected_or_assigned(text: str, name: str) -> bool:

@@ -57,11 +57,14 @@ class QueryShape:
         return self.form in UPDATE_KEYWORDS
 
 
-def _tokens(text: str) -> Iterator[tuple[str, str]]:
+def lex(text: str) -> Iterator[tuple[str, str]]:
+    """Every token with its kind, white space and comments included: joined, they are the text."""
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in ("space", "comment"):
-            yield kind, match.group()
+        yield match.lastgroup or "other", match.group()
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str]]:
+    return ((kind, value) for kind, value in lex(text) if kind not in ("space", "comment"))
 
 
 def shape(text: str) -> QueryShape:
