@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from healthkg.loaders.normalize import SEPARATOR_CLASS, normalize
+from healthkg.loaders.normalize import normalize
+from healthkg.ontology.labels import SEPARATOR_CLASS
 
 _OPTIONAL = re.compile(SEPARATOR_CLASS)
 _LATIN_START = re.compile(r"^[A-Za-z0-9]")

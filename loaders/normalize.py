@@ -17,12 +17,7 @@ import hashlib
 import re
 import unicodedata
 
-SEPARATOR_CLASS = "[\\s・･·]"
-"""White space and the middle dots written between words, which matching ignores.
-
-The one definition for loaders and search alike, as a character class that is
-valid both in Python and in XPath (SPARQL REGEX) regular expressions.
-"""
+from healthkg.ontology.labels import SEPARATOR_CLASS
 
 _SPACES = re.compile(r"\s+")
 _KEY_DROP = re.compile(SEPARATOR_CLASS)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from healthkg.loaders.normalize import SEPARATOR_CLASS
+from healthkg.ontology.labels import SEPARATOR_CLASS
 
 _HIRAGANA = range(0x3041, 0x3097)
 _KATAKANA = range(0x30A1, 0x30F7)

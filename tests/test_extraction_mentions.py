@@ -75,7 +75,7 @@ def test_unresolved_disease_heading_is_an_unlinked_mention(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("separator", ["・", "･", "·", " ", "\u3000"])
 def test_matching_and_search_ignore_the_same_separators(separator: str) -> None:
-    # one definition (healthkg.loaders.normalize.SEPARATOR_CLASS) for keys, the mention dictionary and search
+    # one definition (healthkg.ontology.labels.SEPARATOR_CLASS) for keys, the mention dictionary and search
     spaced, plain = f"バイオ{separator}バンク", "バイオバンク"
     assert match_key(spaced) == match_key(plain)
     assert [f.iri for f in Matcher({spaced: ID["x"]}).find(f"{plain}の整備")] == [ID["x"]]  # a label's separator is optional
