@@ -201,39 +201,48 @@ def serve_command(store: Path, host: str, port: int, threads: int) -> None:
 
 @cli.command("export")
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["graphml", "gexf", "cytoscape", "dot", "jsonld", "context"]),
-              help="Property graph (graphml, gexf, cytoscape, dot), JSON-LD, or the JSON-LD context itself.")
+              type=click.Choice(["graphml", "gexf", "cytoscape", "dot", "jsonld", "context", "prefixes"]),
+              help="Property graph (graphml, gexf, cytoscape, dot), JSON-LD, the JSON-LD context itself, "
+                   "or the prefix table from the installed bioregistry (ontology/prefixes.tsv; no store needed).")
 @click.option("--query", "query_ref", help="A named CONSTRUCT/DESCRIBE query or a .rq file (default: the whole graph).")
 @click.option("--param", "params", multiple=True, help="Query parameter as key=value (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: standard output).")
 @store_option
 def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out: Path | None, store: Path) -> None:
-    """Export the graph, or a CONSTRUCT query's result, for Gephi, Cytoscape, yEd or JSON-LD readers."""
+    """Export the graph, or a CONSTRUCT query's result, for Gephi, Cytoscape, yEd or JSON-LD readers.
+
+    ``--format prefixes`` writes instead the prefix table the server reads, regenerated from bioregistry.
+    """
     from healthkg.queries.export import export, parse_ntriples, store_triples
     from healthkg.queries.jsonld import context_document, dumps, packaged_context
+    from healthkg.queries.prefixes import prefix_table
 
-    try:
-        dataset = open_store(store)
-    except StoreMissing as error:
-        _fail(str(error))
-    if fmt == "context":
-        data = dumps(context_document(dataset)).encode("utf-8")
+    if fmt == "prefixes":  # generated from the installed bioregistry, not from the store
+        data = prefix_table().encode("utf-8")
     else:
-        if query_ref is None:
-            triples = store_triples(dataset)
+        try:
+            dataset = open_store(store)
+        except StoreMissing as error:
+            _fail(str(error))
+        if fmt == "context":
+            data = dumps(context_document(dataset)).encode("utf-8")
         else:
-            try:
-                query = load_query_file(Path(query_ref)) if query_ref.endswith(".rq") else catalogue()[query_ref]
-                if query.kind not in ("CONSTRUCT", "DESCRIBE"):
-                    raise QueryFileError(f"{query_ref}: export needs a CONSTRUCT or DESCRIBE query, not {query.kind}")
-                triples = parse_ntriples(LocalBackend(dataset).construct(query.render(_parse_params(params))))
-            except KeyError:
-                _fail(f"no named query {query_ref!r}; known: {', '.join(catalogue())}")
-            except (OSError, QueryFileError, ParameterError) as error:
-                _fail(str(error))
-            except SyntaxError as error:
-                _fail(f"{query_ref}: {error}")
-        data = export(triples, fmt, dataset, packaged_context())
+            if query_ref is None:
+                triples = store_triples(dataset)
+            else:
+                try:
+                    query = load_query_file(Path(query_ref)) if query_ref.endswith(".rq") else catalogue()[query_ref]
+                    if query.kind not in ("CONSTRUCT", "DESCRIBE"):
+                        raise QueryFileError(
+                            f"{query_ref}: export needs a CONSTRUCT or DESCRIBE query, not {query.kind}")
+                    triples = parse_ntriples(LocalBackend(dataset).construct(query.render(_parse_params(params))))
+                except KeyError:
+                    _fail(f"no named query {query_ref!r}; known: {', '.join(catalogue())}")
+                except (OSError, QueryFileError, ParameterError) as error:
+                    _fail(str(error))
+                except SyntaxError as error:
+                    _fail(f"{query_ref}: {error}")
+            data = export(triples, fmt, dataset, packaged_context())
     if out is None:
         click.echo(data, nl=False)
     else:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import doctest
 import json
+import subprocess
+import sys
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 from rdflib import Graph
 
 import healthkg.queries.prefixes
 from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
 from healthkg.queries.jsonld import context_document, dumps, packaged_context
-from healthkg.queries.prefixes import compact, converter, expand
+from healthkg.queries.prefixes import OWN_PREFIXES, compact, expand, registry_converter
 from healthkg.queries.store import open_store
 
 ID = "https://w3id.org/healthkg/id/"
@@ -36,10 +39,9 @@ def test_context_types_amounts_and_years_and_links() -> None:
     assert context["fiscalYearNumber"] == {"@id": "hkg:fiscalYearNumber", "@type": "xsd:integer"}
     assert context["inProject"] == {"@id": "hkg:inProject", "@type": "@id"}
     assert context["label"] == {"@id": "rdfs:label", "@container": "@language"}
-    # Every prefix is the registry's own expansion (or ours), so CURIEs round-trip.
-    for prefix, uri_prefix in context.items():
-        if isinstance(uri_prefix, str) and uri_prefix.startswith("http"):
-            assert converter().bimap[prefix] == uri_prefix
+    # Every prefix is the table's own expansion (ours or the registry's), so CURIEs round-trip.
+    for prefix, uri_prefix in _context_prefixes().items():
+        assert expand(f"{prefix}:") == uri_prefix
 
 
 def test_compacting_a_program_description_gives_compact_keys(seed_store: Path) -> None:
@@ -79,3 +81,57 @@ def test_curies_expand_and_contract_consistently(seed_store: Path) -> None:
     assert compact(ID + "org-amed") == "id:org-amed"
     result = doctest.testmod(healthkg.queries.prefixes, raise_on_error=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _context_prefixes() -> dict[str, str]:
+    context = packaged_context()["@context"]
+    return {prefix: value for prefix, value in context.items() if isinstance(value, str) and value.startswith("http")}
+
+
+def _seed_iris(seed_store: Path) -> set[str]:
+    """Every IRI of the seed: subjects, predicates, objects, graph names and datatypes."""
+    iris: set[str] = set()
+    for quad in open_store(seed_store).quads_for_pattern(None, None, None, None):
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, Literal):
+                iris.add(term.datatype.value)
+    return iris
+
+
+def test_prefix_table_parses_with_our_prefixes_first_and_no_duplicates() -> None:
+    text = resources.files("healthkg.ontology").joinpath("prefixes.tsv").read_text(encoding="utf-8")
+    assert text.startswith("# Generated from bioregistry ")
+    rows = list(csv.reader((line for line in text.splitlines() if not line.startswith("#")), delimiter="\t",
+                           quoting=csv.QUOTE_NONE))
+    assert rows[0] == ["prefix", "uri_prefix"]
+    assert all(len(row) == 2 and all(row) for row in rows[1:])
+    assert [tuple(row) for row in rows[1:4]] == list(OWN_PREFIXES.items())
+    assert len(rows) > 1000  # the whole registry, not only what the seed uses
+    prefixes, uri_prefixes = zip(*rows[1:])
+    assert len(set(prefixes)) == len(prefixes) and len(set(uri_prefixes)) == len(uri_prefixes)
+
+
+def test_prefix_table_agrees_with_the_installed_registry_on_what_the_graph_uses(seed_store: Path) -> None:
+    """What the seed and the context use must match bioregistry; prefixes added to it since need no regeneration."""
+    registry = registry_converter()
+    canonical = dict(registry.bimap)
+    stale = "ontology/prefixes.tsv is stale: run `healthkg export --format prefixes --out ontology/prefixes.tsv`"
+    for prefix, uri_prefix in _context_prefixes().items():
+        assert canonical[prefix] == uri_prefix, f"{prefix}: {stale}"
+    iris = _seed_iris(seed_store)
+    assert len(iris) > 1000
+    for iri in iris:
+        # The registry's longest match, refused when it is a synonym whose CURIE expands to another IRI.
+        curie = registry.compress(iri)
+        expected = curie if curie is not None and registry.expand(curie) == iri else None
+        assert compact(iri) == expected, f"{iri}: {stale}"
+
+
+def test_server_does_not_import_the_registry() -> None:
+    """bioregistry costs the server ~72 MiB and 0.6 s at start; the packaged table replaces it."""
+    code = "import json, sys, healthkg.server.app; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+    assert "healthkg.queries.prefixes" in loaded
+    assert {name.split(".")[0] for name in loaded}.isdisjoint({"bioregistry", "curies"})
