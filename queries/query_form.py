@@ -37,6 +37,12 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# The same grammar without white space: the regex engine skips it, so reading a
+# query's shape costs a Python step per token, not per token and per gap.
+_SIGNIFICANT = re.compile(_TOKEN.pattern.replace(r"(?P<space>\s+)", r"(?P<space>(?!))").replace(
+    "(?P<other>.)", r"(?P<other>\S)"), re.VERBOSE | re.DOTALL)
+# Token kinds that carry values rather than structure: replaced in a query's template.
+_VALUE_KINDS = {"string": "'…'", "iri": "<…>"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,9 @@ class QueryShape:
     dataset_clause: bool = False
     service: bool = False
     prefixes: dict[str, str] = field(default_factory=dict)
+    # The text without comments, its IRIs and strings replaced by placeholders: queries that
+    # differ only in the entity or label they ask about share it (and usually their cost).
+    template: str = ""
 
     @property
     def is_graph(self) -> bool:
@@ -64,7 +73,10 @@ def lex(text: str) -> Iterator[tuple[str, str]]:
 
 
 def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    return ((kind, value) for kind, value in lex(text) if kind not in ("space", "comment"))
+    for match in _SIGNIFICANT.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind != "comment":
+            yield kind, match.group()
 
 
 def shape(text: str) -> QueryShape:
@@ -98,4 +110,6 @@ def _read_shape(text: str) -> QueryShape:
         if kind == "word" and (upper in QUERY_FORMS or upper in UPDATE_KEYWORDS):
             form = upper
         break
-    return QueryShape(form=form, dataset_clause="FROM" in words, service="SERVICE" in words, prefixes=prefixes)
+    template = " ".join(_VALUE_KINDS.get(kind, value) for kind, value in tokens)
+    return QueryShape(form=form, dataset_clause="FROM" in words, service="SERVICE" in words, prefixes=prefixes,
+                      template=template)
