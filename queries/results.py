@@ -3,7 +3,9 @@
 pyoxigraph serialises a whole result set in one call, which can neither stop
 at a row cap nor hand out chunks while a slow query is still running. These
 writers pull one solution at a time, so a server can stream, cap and abandon
-a result at any row. Formats follow the W3C result specifications:
+a result at any row. JSON comes out byte for byte as pyoxigraph writes it, so
+an answer does not depend on which of the two wrote it (see
+``LocalBackend.stream``). Formats follow the W3C result specifications:
 https://www.w3.org/TR/sparql11-results-json/, https://www.w3.org/TR/rdf-sparql-XMLres/
 and https://www.w3.org/TR/sparql11-results-csv-tsv/.
 """
@@ -90,7 +92,7 @@ class SolutionsWriter:
 
     def boolean(self, value: bool) -> bytes:
         if self.fmt == "json":
-            return json.dumps({"head": {}, "boolean": value}).encode()
+            return b'{"head":{},"boolean":true}' if value else b'{"head":{},"boolean":false}'
         if self.fmt == "xml":
             return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                     f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
@@ -132,7 +134,7 @@ class SolutionsWriter:
                 return "{" + ",".join(key + _json_term(term) for key, term in zip(keys, solution)
                                       if term is not None) + "}"
 
-            return head, json_row, ",", "]}}\n"
+            return head, json_row, ",", "]}}"
         if self.fmt == "xml":
             names = [quoteattr(name) for name in variables]
             head = ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'

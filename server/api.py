@@ -13,12 +13,14 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
 
 from healthkg.queries.backends import Dataset, FormatChoice
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
 from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.queries.query_form import shape
+from healthkg.server.execution import QueryRunner, QueryTimeout, StreamAborted
 from healthkg.server.jsonld import compact, context_link
 from healthkg.server.views_queries import snapshot
 
@@ -69,19 +71,6 @@ def _format(query: NamedQuery) -> Format:
     return by_type[best]
 
 
-class _Collected:
-    """A backend sink that keeps the whole answer: named-query results are small tables."""
-
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-
-    def start(self, fmt: Format) -> None:
-        self.format = fmt
-
-    def write(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
-
-
 def example_args(query: NamedQuery) -> dict[str, str]:
     """The parameters of the header's example call (``--param key=value`` pairs)."""
     words = shlex.split(query.example) if query.example else []
@@ -124,10 +113,18 @@ def run_query(name: str) -> Response:
     graph = query.kind in ("CONSTRUCT", "DESCRIBE")
     compacted = fmt.name == "jsonld"
     written = _NTRIPLES if compacted else fmt
-    sink = _Collected()
-    snapshot().backend.stream(text, Dataset(),
-                              FormatChoice(results=None if graph else fmt, graph=written if graph else None), sink)
-    body = b"".join(sink.chunks)
+    backend = snapshot().backend
+    choice = FormatChoice(results=None if graph else fmt, graph=written if graph else None)
+    runner: QueryRunner = current_app.extensions["healthkg.runner"]
+    # Under the same deadline as /sparql: parameters can make a named query expensive.
+    outcome = runner.run(lambda sink, small: backend.stream(text, Dataset(), choice, sink, None, small),
+                         float(current_app.config["QUERY_TIMEOUT"]), shape(text).template)
+    try:
+        body = b"".join(outcome.chunks())
+    except StreamAborted as error:
+        raise QueryTimeout(str(error), headers={"Retry-After": "5"}) from None
+    finally:
+        outcome.cancel()
     response = Response(compact(body) if compacted else body, content_type=fmt.content_type)
     if compacted:
         response.headers["Link"] = context_link()

@@ -19,6 +19,7 @@ from healthkg.server.description import Statistics
 from healthkg.server.execution import QueryRunner
 from healthkg.server.graph import GraphService
 from healthkg.server.metrics import Metrics
+from healthkg.server.query_lane import QueryLane
 from healthkg.server.result_cache import ResultCache
 
 MiB = 1024 * 1024
@@ -32,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ROWS": 100_000,  # rows (or triples) per result, then cut with a Healthkg-Truncated header
     "MAX_CONTENT_LENGTH": 16 * MiB,  # request bodies, then 413
     "QUERY_WORKERS": 8,
+    # Queries of a template always answered within this time (and STREAM_BUFFER_BYTES) run in the
+    # request thread, skipping the hand-over to a worker (server/execution.py); 0 turns that off.
+    "INLINE_QUERY_SECONDS": 0.05,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
     "RESULT_CACHE_ENTRIES": 4096,
     "RESULT_CACHE_ENTRY_BYTES": 1 * MiB,
@@ -77,13 +81,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics = Metrics()
     app.extensions["healthkg"] = GraphService.from_config(app.config)
     app.extensions["healthkg.metrics"] = metrics
+    timeout = float(app.config["QUERY_TIMEOUT"])
     app.extensions["healthkg.runner"] = QueryRunner(int(app.config["QUERY_WORKERS"]),
-                                                    int(app.config["STREAM_BUFFER_BYTES"]), metrics.timeout)
+                                                    int(app.config["STREAM_BUFFER_BYTES"]), metrics.timeout,
+                                                    min(float(app.config["INLINE_QUERY_SECONDS"]), timeout / 10))
     app.extensions["healthkg.cache"] = ResultCache(int(app.config["RESULT_CACHE_ENTRIES"]),
                                                    int(app.config["RESULT_CACHE_ENTRY_BYTES"]))
     app.extensions["healthkg.statistics"] = Statistics()
     if app.config["ACCESS_LOG"]:
         _access_log()
+    app.wsgi_app = QueryLane(app, app.wsgi_app)  # type: ignore[method-assign]
     if int(app.config["TRUSTED_PROXIES"]) > 0:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]

@@ -15,6 +15,19 @@ sees an incomplete response rather than a silently truncated one.
 
 Worker threads are daemons of a fixed-size pool of our own: a runaway query
 stuck inside pyoxigraph must not keep the process from exiting.
+
+Handing a query to a worker and its answer back costs two thread switches,
+which under load (8 clients on 2 cores) took about 0.3-0.5 ms of CPU per
+request, more than a point lookup itself (0.2 ms at 1M triples). So a query
+whose *template* (its text with IRIs and strings replaced, see
+:class:`~healthkg.queries.query_form.QueryShape`) has been answered
+``INLINE_AFTER`` times, every time within ``inline_below`` seconds of CPU and
+with at most ``CHUNK_BYTES`` of output, runs in the request thread instead, and
+is told it is expected to be small. The first evaluations of a template, and
+every template that was ever slow or large, run in a worker under the deadline.
+The price: a query of a cheap template that is suddenly slow for one
+particular entity is answered late instead of with a 503; its template goes
+back to the workers at once.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ import queue
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -34,8 +48,12 @@ from healthkg.queries.formats import Format
 from healthkg.queries.results import CHUNK_BYTES
 from healthkg.server.errors import ServiceUnavailable
 
-Task = Callable[[Sink], bool]
+# A query task writes its answer into the sink and says whether the row cap cut it short; its
+# second argument says whether the answer is expected to be small (run inline, see below).
+Task = Callable[[Sink, bool], bool]
 log = logging.getLogger("healthkg.server")
+INLINE_AFTER = 3  # evaluations of a template in workers before it may run inline
+TEMPLATES_REMEMBERED = 4096
 
 
 class Cancelled(Exception):
@@ -103,6 +121,53 @@ class _Channel:
         return self.received.pop()
 
 
+class _Collected:
+    """The sink of a query evaluated in the request thread: everything, in memory."""
+
+    def __init__(self) -> None:
+        self.fmt: Format | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def start(self, fmt: Format) -> None:
+        self.fmt = fmt
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+
+
+class TemplateCosts:
+    """Which query templates have always been cheap (fast and small), remembered per template, LRU."""
+
+    def __init__(self, inline_below: float, max_bytes: int, max_wall: float,
+                 capacity: int = TEMPLATES_REMEMBERED) -> None:
+        self.inline_below = inline_below
+        self.max_bytes = max_bytes
+        self.max_wall = max_wall
+        self.capacity = capacity
+        self._cheap_runs: OrderedDict[str, int] = OrderedDict()  # -1: was once expensive
+        self._lock = threading.Lock()
+
+    def is_cheap(self, template: str) -> bool:
+        return self._cheap_runs.get(template, 0) >= INLINE_AFTER
+
+    def record(self, template: str, cpu: float, wall: float, size: int) -> None:
+        """One evaluation: its CPU time (of the evaluating thread), wall time and output size.
+
+        CPU time is the cost, immune to the queueing that a loaded server adds to wall
+        time; the wall-time bound keeps out queries that wait rather than compute
+        (a remote endpoint, SERVICE).
+        """
+        cheap = cpu < self.inline_below and wall < self.max_wall and size <= self.max_bytes
+        with self._lock:
+            runs = self._cheap_runs.get(template, 0)
+            self._cheap_runs[template] = runs + 1 if cheap and runs >= 0 else -1
+            self._cheap_runs.move_to_end(template)
+            if len(self._cheap_runs) > self.capacity:
+                self._cheap_runs.popitem(last=False)
+
+
 @dataclass
 class Outcome:
     """What the request thread knows when it answers: format, first chunks, and the rest to stream.
@@ -129,10 +194,12 @@ class Outcome:
 class QueryRunner:
     """A pool of ``workers`` daemon threads running query tasks against deadlines."""
 
-    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None,
+                 inline_below: float = 0.05) -> None:
         self.workers = workers
         self.buffer_bytes = buffer_bytes
         self.on_timeout = on_timeout
+        self.costs = TemplateCosts(inline_below, min(buffer_bytes, CHUNK_BYTES), max_wall=inline_below * 20)
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -149,11 +216,49 @@ class QueryRunner:
         while True:
             self._tasks.get()()
 
-    def run(self, task: Task, timeout: float) -> Outcome:
-        """Run ``task`` in a worker; return once its output is complete or large enough to stream.
+    def run(self, task: Task, timeout: float, template: str | None = None) -> Outcome:
+        """Run ``task``; return once its output is complete or large enough to stream.
 
-        Raises what the task raised (before any output), or :class:`QueryTimeout`.
+        ``template`` names the query's cost class (None: never inline). Raises what the task
+        raised (before any output), or :class:`QueryTimeout`.
         """
+        if template is not None and self.costs.is_cheap(template):
+            return self._inline(task, template)
+        cpu = [float("inf")]  # set by the worker when the task has run to the end
+        started_at = time.monotonic()
+
+        def measured(sink: Sink, small: bool) -> bool:
+            started_cpu = time.thread_time()
+            truncated = task(sink, small)
+            cpu[0] = time.thread_time() - started_cpu
+            return truncated
+
+        try:
+            outcome = self._in_worker(measured, timeout)
+        except QueryTimeout:
+            if template is not None:
+                self.costs.record(template, float("inf"), float("inf"), 0)
+            raise
+        if template is not None:
+            wall = time.monotonic() - started_at if outcome.complete else float("inf")  # streamed: large
+            self.costs.record(template, cpu[0], wall, sum(len(chunk) for chunk in outcome.head))
+        return outcome
+
+    def run_if_cheap(self, task: Task, template: str) -> Outcome | None:
+        """Run ``task`` in this thread if its template is known to be cheap; None otherwise."""
+        return self._inline(task, template) if self.costs.is_cheap(template) else None
+
+    def _inline(self, task: Task, template: str) -> Outcome:
+        started_at, started_cpu = time.monotonic(), time.thread_time()
+        sink = _Collected()
+        try:
+            truncated = task(sink, True)
+        finally:
+            self.costs.record(template, time.thread_time() - started_cpu, time.monotonic() - started_at, sink.size)
+        assert sink.fmt is not None
+        return Outcome(sink.fmt, sink.chunks, complete=True, truncated=truncated)
+
+    def _in_worker(self, task: Task, timeout: float) -> Outcome:
         deadline = time.monotonic() + timeout
         cancel = threading.Event()
         started = threading.Event()
@@ -164,7 +269,7 @@ class QueryRunner:
                 return
             started.set()
             try:
-                truncated = task(channel)
+                truncated = task(channel, False)
                 channel.finish("done", truncated)
             except Cancelled:
                 return

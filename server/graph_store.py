@@ -96,7 +96,7 @@ def _read(graph: Graph | None) -> Response:
         raise NotFound(f"no graph {graph.value}")
     runner: QueryRunner = current_app.extensions["healthkg.runner"]
     backend = LocalBackend(store)
-    outcome = runner.run(lambda sink: backend.stream_graph(graph, fmt, sink), float(current_app.config["QUERY_TIMEOUT"]))
+    outcome = runner.run(lambda sink, _small: backend.stream_graph(graph, fmt, sink), float(current_app.config["QUERY_TIMEOUT"]))
     response = Response(outcome.body if outcome.complete else outcome.chunks(), content_type=outcome.fmt.content_type)
     response.vary.add("Accept")
     response.call_on_close(outcome.cancel)

@@ -13,6 +13,7 @@ message and position); store failures are ours (500, logged).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -24,7 +25,7 @@ from healthkg.server.auth import require_writer
 from healthkg.server.description import graph_format, rdf_response, service_description, void_url
 from healthkg.server.errors import BadGateway, BadRequest, GatewayTimeout, NotAcceptableError
 from healthkg.server.execution import Outcome, QueryRunner, QueryTimeout, StreamAborted
-from healthkg.server.graph import graph_service
+from healthkg.server.graph import Snapshot, graph_service
 from healthkg.server.jsonld import compact, context_link
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
 from healthkg.server.protocol import QueryOperation, UpdateOperation, read_operation
@@ -37,12 +38,19 @@ JSON_LD = next(f for f in GRAPH_FORMATS if f.name == "jsonld")
 N_TRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 
 
-def _choice() -> FormatChoice:
+@lru_cache(maxsize=256)
+def choose_formats(accept: str | None) -> FormatChoice:
+    """The formats an Accept header prefers, per kind of result; clients send few distinct headers."""
     try:
-        ranges = parse_accept(request.headers.get("Accept"))
+        ranges = parse_accept(accept)
     except AcceptHeaderError as error:
         raise BadRequest(f"Accept header: {error}") from None
     return FormatChoice(negotiate(ranges, RESULT_FORMATS), negotiate(ranges, GRAPH_FORMATS))
+
+
+def cache_key(snapshot: Snapshot, operation: QueryOperation, choice: FormatChoice, max_rows: int) -> tuple[object, ...]:
+    """Everything an answer depends on: the graph's version, the query and dataset, the format, the cap."""
+    return (snapshot.version, operation, choice, max_rows)
 
 
 def _not_acceptable(kind: str) -> NotAcceptableError:
@@ -64,7 +72,7 @@ def _answer(fmt: Format, body: Any, truncated: bool, max_rows: int) -> Response:
 
 def _query(operation: QueryOperation) -> Response:
     config = current_app.config
-    choice = _choice()
+    choice = choose_formats(request.headers.get("Accept"))
     query_shape = shape(operation.text)
     if query_shape.is_update:
         raise BadRequest("this is an update, not a query: send it with POST as update= or application/sparql-update")
@@ -75,7 +83,7 @@ def _query(operation: QueryOperation) -> Response:
     snapshot = graph_service().snapshot()
     max_rows = int(config["MAX_ROWS"])
     cache: ResultCache = current_app.extensions["healthkg.cache"]
-    key = (snapshot.version, operation, choice, max_rows)
+    key = cache_key(snapshot, operation, choice, max_rows)
     use_cache = "no-cache" not in request.headers.get("Cache-Control", "")
     if use_cache and (cached := cache.get(key)) is not None:
         g.cache = "hit"
@@ -86,8 +94,8 @@ def _query(operation: QueryOperation) -> Response:
     asked = FormatChoice(choice.results, N_TRIPLES) if compacted else choice
     try:
         outcome: Outcome = runner.run(
-            lambda sink: snapshot.backend.stream(operation.text, operation.dataset, asked, sink, max_rows),
-            float(config["QUERY_TIMEOUT"]))
+            lambda sink, small: snapshot.backend.stream(operation.text, operation.dataset, asked, sink, max_rows, small),
+            float(config["QUERY_TIMEOUT"]), query_shape.template)
     except SyntaxError as error:
         raise BadRequest(f"malformed query: {error}") from None
     except NotAcceptable as error:
