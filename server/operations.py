@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -53,27 +54,62 @@ def metrics() -> Response:
     return Response(registry.render(gauges, counters), content_type=CONTENT_TYPE)
 
 
-def _cors(response: Response) -> None:
-    allowed = current_app.config["CORS_ORIGINS"]
-    origin = request.headers.get("Origin")
+def cors_headers(allowed: str | list[str], origin: str | None, method: str,
+                 requested_headers: str = "") -> list[tuple[str, str]]:
+    """The CORS headers of a response to ``origin`` (none when CORS is off or the origin is not allowed)."""
     if not allowed or not origin:
-        return
+        return []
     origins = [o.strip() for o in allowed.split(",")] if isinstance(allowed, str) else list(allowed)
     if "*" in origins:
-        response.headers["Access-Control-Allow-Origin"] = "*"
+        headers = [("Access-Control-Allow-Origin", "*")]
     elif origin in origins:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.vary.add("Origin")
+        headers = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     else:
-        return
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = READ_METHODS
-        wanted = request.headers.get("Access-Control-Request-Headers", "")
-        granted = [h.strip() for h in wanted.split(",") if h.strip().lower() in ALLOWED_REQUEST_HEADERS]
+        return []
+    headers.append(("Access-Control-Expose-Headers", EXPOSED_HEADERS))
+    if method == "OPTIONS":
+        headers.append(("Access-Control-Allow-Methods", READ_METHODS))
+        granted = [h.strip() for h in requested_headers.split(",") if h.strip().lower() in ALLOWED_REQUEST_HEADERS]
         if granted:
-            response.headers["Access-Control-Allow-Headers"] = ", ".join(granted)
-        response.headers["Access-Control-Max-Age"] = "86400"
+            headers.append(("Access-Control-Allow-Headers", ", ".join(granted)))
+        headers.append(("Access-Control-Max-Age", "86400"))
+    return headers
+
+
+def _cors(response: Response) -> None:
+    for name, value in cors_headers(current_app.config["CORS_ORIGINS"], request.headers.get("Origin"), request.method,
+                                    request.headers.get("Access-Control-Request-Headers", "")):
+        if name == "Vary":
+            response.vary.add(value)
+        else:
+            response.headers[name] = value
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the access log and the metrics keep of one answered request."""
+
+    endpoint: str
+    method: str
+    path: str
+    status: int
+    length: int | None
+    remote: str | None
+    agent: str
+    cache: str | None
+
+
+def record(registry: Metrics, served: Served, started: float) -> None:
+    """Count and log a request once its last byte has gone out (``started``: its perf_counter)."""
+    seconds = time.perf_counter() - started
+    registry.observe(served.endpoint, served.method, served.status, seconds)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(json.dumps({
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "remote": served.remote,
+            "method": served.method, "path": served.path, "endpoint": served.endpoint, "status": served.status,
+            "bytes": served.length, "duration_ms": round(seconds * 1000, 3), "cache": served.cache,
+            "agent": served.agent,
+        }, ensure_ascii=False))
 
 
 def install(app: Flask) -> None:
@@ -88,20 +124,8 @@ def install(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         _cors(response)
         started = g.get("started", time.perf_counter())
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        method, path, status = request.method, request.path, response.status_code
-        remote, agent, cache = request.remote_addr, request.user_agent.string, g.get("cache")
-        length = response.content_length
-
-        def record() -> None:
-            seconds = time.perf_counter() - started
-            registry.observe(endpoint, method, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(json.dumps({
-                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "remote": remote,
-                    "method": method, "path": path, "endpoint": endpoint, "status": status, "bytes": length,
-                    "duration_ms": round(seconds * 1000, 3), "cache": cache, "agent": agent,
-                }, ensure_ascii=False))
-
-        response.call_on_close(record)
+        served = Served(request.url_rule.rule if request.url_rule is not None else "unmatched", request.method,
+                        request.path, response.status_code, response.content_length, request.remote_addr,
+                        request.user_agent.string, g.get("cache"))
+        response.call_on_close(lambda: record(registry, served, started))
         return response

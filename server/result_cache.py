@@ -32,15 +32,21 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[object, ...]) -> CachedAnswer | None:
+    def get(self, key: tuple[object, ...], *, count_miss: bool = True) -> CachedAnswer | None:
+        """The answer kept for ``key``; ``count_miss=False`` for a look that may be repeated elsewhere."""
         with self._lock:
             answer = self._entries.get(key)
             if answer is None:
-                self.misses += 1
+                if count_miss:
+                    self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
             return answer
+
+    def count_miss(self) -> None:
+        with self._lock:
+            self.misses += 1
 
     def put(self, key: tuple[object, ...], answer: CachedAnswer) -> None:
         if self.max_entries <= 0 or len(answer.body) > self.max_entry_bytes:
