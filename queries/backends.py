@@ -20,7 +20,7 @@ import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pyoxigraph import (
     DefaultGraph,
@@ -34,8 +34,9 @@ from pyoxigraph import (
     Triple,
     serialize,
 )
-from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+if TYPE_CHECKING:
+    from SPARQLWrapper import SPARQLWrapper
 
 from healthkg.queries.formats import Format, by_media_type
 from healthkg.queries.query_form import QUERY_FORMS, shape
@@ -264,6 +265,8 @@ class RemoteBackend:
         self.timeout = timeout
 
     def _client(self, text: str, dataset: Dataset = Dataset()) -> SPARQLWrapper:
+        from SPARQLWrapper import POST, SPARQLWrapper  # the embedded store, the default, never needs it
+
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setQuery(text)
@@ -285,6 +288,8 @@ class RemoteBackend:
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """The endpoint's failures as SyntaxError (with its message), BackendTimeout or BackendError."""
+        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
         try:
             yield
         except QueryBadFormed as error:
@@ -299,12 +304,16 @@ class RemoteBackend:
             raise BackendError(f"{self.endpoint}: {error.reason}") from error
 
     def select(self, text: str) -> dict[str, Any]:
+        from SPARQLWrapper import JSON
+
         client = self._client(text)
         client.setReturnFormat(JSON)
         with self._errors():
             return client.query().convert()  # type: ignore[no-any-return]
 
     def construct(self, text: str) -> bytes:
+        from SPARQLWrapper import N3
+
         client = self._client(text)
         client.setReturnFormat(N3)
         client.addCustomHttpHeader("Accept", N_TRIPLES)

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     # request thread, skipping the hand-over to a worker (server/execution.py); 0 turns that off.
     "INLINE_QUERY_SECONDS": 0.05,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
-    "RESULT_CACHE_ENTRIES": 4096,
+    "RESULT_CACHE_BYTES": 16 * MiB,  # complete answers kept, in all; 0 turns the cache off
     "RESULT_CACHE_ENTRY_BYTES": 1 * MiB,
     "UPDATE_ENABLED": False,  # SPARQL Update and the Graph Store Protocol
     "UPDATE_TOKEN": None,
@@ -85,7 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["healthkg.runner"] = QueryRunner(int(app.config["QUERY_WORKERS"]),
                                                     int(app.config["STREAM_BUFFER_BYTES"]), metrics.timeout,
                                                     min(float(app.config["INLINE_QUERY_SECONDS"]), timeout / 10))
-    app.extensions["healthkg.cache"] = ResultCache(int(app.config["RESULT_CACHE_ENTRIES"]),
+    app.extensions["healthkg.cache"] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]),
                                                    int(app.config["RESULT_CACHE_ENTRY_BYTES"]))
     app.extensions["healthkg.statistics"] = Statistics()
     if app.config["ACCESS_LOG"]:

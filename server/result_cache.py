@@ -3,7 +3,8 @@
 The served graph only changes when a build is swapped in or an update runs,
 and both change the snapshot version that is part of every key, so entries
 never go stale; old versions simply age out of the LRU. Only complete answers
-up to ``max_entry_bytes`` are kept. A request with ``Cache-Control: no-cache``
+up to ``max_entry_bytes`` are kept, and at most ``max_bytes`` of answers in all:
+the cache's memory is bounded whatever the answers weigh. A request with ``Cache-Control: no-cache``
 bypasses the cache (how the benchmark measures cold queries).
 """
 
@@ -24,10 +25,11 @@ class CachedAnswer:
 
 
 class ResultCache:
-    def __init__(self, max_entries: int, max_entry_bytes: int) -> None:
-        self.max_entries = max_entries
-        self.max_entry_bytes = max_entry_bytes
+    def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
         self._entries: OrderedDict[tuple[object, ...], CachedAnswer] = OrderedDict()
+        self.size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -49,10 +51,14 @@ class ResultCache:
             self.misses += 1
 
     def put(self, key: tuple[object, ...], answer: CachedAnswer) -> None:
-        if self.max_entries <= 0 or len(answer.body) > self.max_entry_bytes:
+        if len(answer.body) > self.max_entry_bytes:
             return
         with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous.body)
             self._entries[key] = answer
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.size += len(answer.body)
+            while self.size > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self.size -= len(evicted.body)

@@ -170,3 +170,18 @@ def test_what_the_lane_does_not_take_reaches_the_view_with_its_body(
     got, headers, body = http_client.request(live_server.sparql, "POST", text.encode(),
                                              {"Content-Type": "application/sparql-query; charset=utf-8"})
     assert got == status and expected in body, body
+
+
+def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> None:
+    from healthkg.server.result_cache import CachedAnswer, ResultCache
+
+    cache = ResultCache(max_bytes=10, max_entry_bytes=6)
+    for name, body in (("a", b"1234"), ("b", b"5678"), ("huge", b"1234567")):
+        cache.put((name,), CachedAnswer(JSON, body, False))
+    assert cache.get(("huge",)) is None and cache.size == 8  # over the entry limit: not kept
+    assert cache.get(("a",)) is not None  # a is now the most recent
+    cache.put(("c",), CachedAnswer(JSON, b"abcd", False))
+    assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("c",)) and cache.size == 8
+    cache.put(("c",), CachedAnswer(JSON, b"ab", False))
+    assert cache.size == 6
+    assert (cache.hits, cache.misses) == (3, 2)
