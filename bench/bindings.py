@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data: Path = dataset(args.size, args.seed, (HERE / "out" / "data").resolve())
     store = Store()
-    store.bulk_load(path=str(data), format=RdfFormat.N_QUADS)
+    store.load(path=str(data), format=RdfFormat.N_QUADS)  # as healthkg fills its store: the faster layout
     client = StoreClient(store)
     workload = Workload.load()
     programs = [row["program"].value for row in store.query(workload.sample.text, use_default_graph_as_union=True)]
