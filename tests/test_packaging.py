@@ -41,7 +41,7 @@ def test_wheel_has_only_the_healthkg_namespace(wheel: zipfile.ZipFile) -> None:
 
 def test_wheel_carries_data_files(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
-    for folder, suffix in [("ontology", ".ttl"), ("ontology/vocab", ".ttl"), ("ontology/qc", ".rq"),
+    for folder, suffix in [("ontology", ".ttl"), ("ontology", ".tsv"), ("ontology", ".jsonld"), ("ontology/vocab", ".ttl"), ("ontology/qc", ".rq"),
                            ("queries", ".rq"), ("data/documents", ".md"), ("data/curated", ".tsv"),
                            ("loaders", ".tsv"), ("server/templates", ".html"), ("server/page_queries", ".rq"),
                            ("server/explorer_queries", ".rq"), ("server/static", ".css"), ("server/static", ".js")]:
