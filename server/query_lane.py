@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import io
 import time
+from urllib.parse import parse_qsl
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
 
+from healthkg.queries.backends import Dataset
 from healthkg.queries.formats import Format
 from healthkg.queries.query_form import shape
 from healthkg.server.errors import HttpError
@@ -32,13 +33,38 @@ from healthkg.server.execution import QueryRunner
 from healthkg.server.graph import GraphService
 from healthkg.server.metrics import Metrics
 from healthkg.server.operations import Served, cors_headers, record
-from healthkg.server.protocol import SPARQL_QUERY, QueryOperation, read_operation
+from healthkg.server.protocol import SPARQL_QUERY, QueryOperation
 from healthkg.server.result_cache import CachedAnswer, ResultCache
 from healthkg.server.sparql import TRUNCATED_HEADER, cache_key, choose_formats
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PATH = "/sparql"
 RESULT_FORMS = ("SELECT", "ASK")
+
+
+def _plain_query(environ: dict[str, Any], body: bytes) -> QueryOperation | None:
+    """The query of a request with nothing but a query: UTF-8, no dataset parameters, no update.
+
+    Anything else (dataset IRIs to check, another charset, repeated or empty
+    parameters) is the view's to read with :func:`~healthkg.server.protocol.read_operation`.
+    Reading the plain case here cost a fifth of the lane's time for a point lookup
+    through werkzeug's request object.
+    """
+    if environ["REQUEST_METHOD"] == "GET":
+        params = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if len(params) != 1 or params[0][0] != "query":
+            return None
+        text = params[0][1]
+    else:
+        content_type = environ.get("CONTENT_TYPE", "")
+        if environ.get("QUERY_STRING") or ("charset" in content_type.lower()
+                                            and "utf-8" not in content_type.lower().replace(" ", "")):
+            return None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return QueryOperation(text, Dataset()) if text.strip() else None
 
 
 class QueryLane:
@@ -54,7 +80,7 @@ class QueryLane:
         body = self._body(environ) if method == "POST" else b""
         if body is None:
             return self.inner(environ, start_response)
-        answered = self._answer(environ)
+        answered = self._answer(environ, body)
         if answered is None:
             if method == "POST":
                 environ["wsgi.input"] = io.BytesIO(body)
@@ -76,15 +102,17 @@ class QueryLane:
         environ["wsgi.input"] = io.BytesIO(body)
         return body  # type: ignore[no-any-return]
 
-    def _answer(self, environ: dict[str, Any]) -> tuple[CachedAnswer, str] | None:
+    def _answer(self, environ: dict[str, Any], body: bytes) -> tuple[CachedAnswer, str] | None:
         """The answer and how the cache was used, or None to leave the request to the view."""
         config = self.app.config
+        operation = _plain_query(environ, body)
+        if operation is None:
+            return None
         try:
-            operation = read_operation(Request(environ))
             choice = choose_formats(environ.get("HTTP_ACCEPT"))
         except HttpError:
             return None
-        if not isinstance(operation, QueryOperation) or choice.results is None:
+        if choice.results is None:
             return None
         query_shape = shape(operation.text)
         if query_shape.form not in RESULT_FORMS or query_shape.service:

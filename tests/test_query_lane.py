@@ -185,3 +185,24 @@ def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> N
     cache.put(("c",), CachedAnswer(JSON, b"ab", False))
     assert cache.size == 6
     assert (cache.hits, cache.misses) == (3, 2)
+
+
+def test_a_cheap_query_with_a_dataset_or_another_charset_is_still_read_in_full(
+        seed_store: Path, serve_app, http_client) -> None:
+    """The lane takes plain UTF-8 queries only; dataset parameters and charsets stay the view's."""
+    server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
+    text = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "認知症") }'
+    graph = next(g for g in LocalBackend(open_store(seed_store)).select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")["results"]["bindings"])["g"]["value"]
+
+    def count(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+        status, _, answer = http_client.request(url, "POST" if body else "GET", body, headers)
+        assert status == 200, answer
+        return int(json.loads(answer)["results"]["bindings"][0]["n"]["value"])
+
+    plain = f"{server.sparql}?{urlencode({'query': text})}"
+    whole = [count(plain) for _ in range(INLINE_AFTER + 2)][-1]
+    one_graph = count(f"{plain}&{urlencode({'default-graph-uri': graph})}")
+    assert 0 < one_graph < whole
+    shift_jis = {"Content-Type": "application/sparql-query; charset=shift_jis", "Cache-Control": "no-cache"}
+    assert count(server.sparql, text.encode("shift_jis"), shift_jis) == whole
