@@ -187,7 +187,8 @@ def queries_command(markdown: bool) -> None:
 @click.option("--port", envvar="HEALTHKG_PORT", default=8000, type=int, show_default=True)
 @click.option("--threads", envvar="HEALTHKG_THREADS", default=4, type=int, show_default=True,
               help="Request threads. On 2 cores, 4 served 10-15 % more point lookups than 8 (less contention "
-                   "for the GIL); queries past the timeout run on in QUERY_WORKERS without holding one.")
+                   "for the GIL). A query past QUERY_TIMEOUT gets its 503 and runs on in a query worker, "
+                   "freeing its request thread.")
 def serve_command(store: Path, host: str, port: int, threads: int) -> None:
     """Serve the store over SPARQL 1.1 and linked-data pages with a production WSGI server."""
     import waitress

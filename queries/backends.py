@@ -43,7 +43,16 @@ from healthkg.queries.query_form import QUERY_FORMS, shape
 from healthkg.queries.results import CHUNK_BYTES, SolutionsWriter
 
 N_TRIPLES = "application/n-triples"
-MIN_JSON_ROW_BYTES = 2
+
+
+def json_bytes_within_cap(max_rows: int) -> int:
+    """The size up to which a SPARQL JSON answer cannot hold more than ``max_rows`` rows.
+
+    An answer with no variables and no rows takes 46 bytes, its first row at least 2
+    more (``{}``) and each further row 3 (``,{}``), so ``max_rows + 1`` rows take at
+    least ``3 * max_rows + 48`` bytes.
+    """
+    return 3 * max_rows + 47
 
 
 @dataclass(frozen=True)
@@ -201,15 +210,14 @@ class LocalBackend:
         """See :class:`Backend`. A SELECT expected to be small is written as JSON by pyoxigraph.
 
         pyoxigraph's JSON writer cost a third of the CPU of a point lookup less than
-        the row-by-row one under 8 clients, but it cannot stop at ``max_rows``. A JSON
-        row takes at least 2 bytes (``{}``), so a complete answer under
-        ``2 * (max_rows + 1)`` bytes cannot have more rows than the cap; a larger one
-        is evaluated again, row by row.
+        the row-by-row one under 8 clients, but it cannot stop at ``max_rows``; an answer
+        within :func:`json_bytes_within_cap` cannot have more rows than the cap, and a
+        larger one is evaluated again, row by row.
         """
         results = self._query(text, dataset)
         if expect_small and isinstance(results, QuerySolutions) and choice.results is not None \
                 and choice.results.name == "json":
-            out = _Bounded(None if max_rows is None else MIN_JSON_ROW_BYTES * (max_rows + 1) - 1)
+            out = _Bounded(None if max_rows is None else json_bytes_within_cap(max_rows))
             try:
                 results.serialize(out, format=QueryResultsFormat.JSON)
             except _Overflow:

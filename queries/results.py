@@ -36,8 +36,9 @@ def _json_term(term: Term) -> str:
         return '{"type":"uri","value":' + _json_string(term.value) + "}"
     if kind is Literal:
         if term.language:
+            direction = ',"its:dir":' + _json_string(term.direction.value) if term.direction else ""
             return ('{"type":"literal","value":' + _json_string(term.value)
-                    + ',"xml:lang":' + _json_string(term.language) + "}")
+                    + ',"xml:lang":' + _json_string(term.language) + direction + "}")
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return '{"type":"literal","value":' + _json_string(term.value) + "}"

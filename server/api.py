@@ -20,6 +20,7 @@ from healthkg.queries.backends import Dataset, FormatChoice
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
 from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from healthkg.queries.query_form import shape
+from healthkg.server.errors import HttpError
 from healthkg.server.execution import QueryRunner, QueryTimeout, StreamAborted
 from healthkg.server.jsonld import compact, context_link
 from healthkg.server.views_queries import snapshot
@@ -171,6 +172,8 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
             "400": {"description": "A parameter does not fit its type or is unknown",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "406": {"description": "None of the result formats is acceptable"},
+            "503": {"description": "The query ran past the server's time limit (see Retry-After)",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
     }
 
@@ -221,3 +224,11 @@ def _error(status: int, message: str, **extra: str) -> Response:
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
     return _error(error.code or 500, error.description or error.name)
+
+
+@blueprint.errorhandler(HttpError)
+def _own_error(error: HttpError) -> Response:
+    """The server's own errors (a query past its time limit) in the API's JSON shape."""
+    response = _error(error.status, error.message)
+    response.headers.update(error.headers)
+    return response

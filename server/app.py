@@ -33,8 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ROWS": 100_000,  # rows (or triples) per result, then cut with a Healthkg-Truncated header
     "MAX_CONTENT_LENGTH": 16 * MiB,  # request bodies, then 413
     "QUERY_WORKERS": 8,
-    # Queries of a template always answered within this time (and STREAM_BUFFER_BYTES) run in the
-    # request thread, skipping the hand-over to a worker (server/execution.py); 0 turns that off.
+    # CPU seconds: queries of a template never more expensive than this run in the request thread,
+    # without the hand-over to a worker and without QUERY_TIMEOUT (server/execution.py); 0 = never.
     "INLINE_QUERY_SECONDS": 0.05,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
     "RESULT_CACHE_BYTES": 16 * MiB,  # complete answers kept, in all; 0 turns the cache off

@@ -16,24 +16,26 @@ sees an incomplete response rather than a silently truncated one.
 Worker threads are daemons of a fixed-size pool of our own: a runaway query
 stuck inside pyoxigraph must not keep the process from exiting.
 
-Handing a query to a worker and its answer back costs two thread switches,
-which under load (8 clients on 2 cores) took about 0.3-0.5 ms of CPU per
-request, more than a point lookup itself (0.2 ms at 1M triples). So a query
-whose *template* (its text with IRIs and strings replaced, see
-:class:`~healthkg.queries.query_form.QueryShape`) has been answered
-``INLINE_AFTER`` times, every time within ``inline_below`` seconds of CPU and
-with at most ``CHUNK_BYTES`` of output, runs in the request thread instead, and
-is told it is expected to be small. The first evaluations of a template, and
-every template that was ever slow or large, run in a worker under the deadline.
-The price: a query of a cheap template that is suddenly slow for one
-particular entity is answered late instead of with a 503; its template goes
-back to the workers at once.
+The exception, for speed: handing a query to a worker and its answer back
+costs two thread switches, which under load (8 clients on 2 cores) took about
+0.3-0.5 ms of CPU per request, more than a point lookup itself (0.2 ms at 1M
+triples). So a query whose *template* (its text with IRIs and strings
+replaced, see :class:`~healthkg.queries.query_form.QueryShape`) has been
+answered at least ``INLINE_AFTER`` times, never once with more than
+``inline_below`` seconds of CPU, ``20 * inline_below`` seconds of evaluation or
+``CHUNK_BYTES`` of output, runs in the request thread, and is told its answer
+is expected to be small. The first evaluations of a template, and every
+template that was ever expensive, run in a worker under the deadline. The
+price: a cheap template's query that is suddenly slow for one particular
+entity is answered late instead of with a 503 (its template goes back to the
+workers at once); one that is suddenly large is stopped at ``buffer_bytes``
+and run again in a worker.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import hashlib
 import logging
 import queue
 import threading
@@ -56,6 +58,7 @@ Task = Callable[[Sink, bool], bool]
 log = logging.getLogger("healthkg.server")
 INLINE_AFTER = 3  # evaluations of a template in workers before it may run inline
 TEMPLATES_REMEMBERED = 4096
+TRIM_AFTER_CPU_SECONDS = 0.05  # a query that computed this long has freed enough to give back
 
 
 def _malloc_trim() -> Callable[[], object]:
@@ -67,7 +70,7 @@ def _malloc_trim() -> Callable[[], object]:
     under 2 ms and gave it back (391 MiB).
     """
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
     except (OSError, AttributeError):
         return lambda: None
     return lambda: trim(0)
@@ -141,10 +144,15 @@ class _Channel:
         return self.received.pop()
 
 
-class _Collected:
-    """The sink of a query evaluated in the request thread: everything, in memory."""
+class _Outgrown(Exception):
+    """An inline query wrote more than its template ever had: it goes to a worker instead."""
 
-    def __init__(self) -> None:
+
+class _Collected:
+    """The sink of a query evaluated in the request thread: everything, in memory, up to ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
         self.fmt: Format | None = None
         self.chunks: list[bytes] = []
         self.size = 0
@@ -153,8 +161,10 @@ class _Collected:
         self.fmt = fmt
 
     def write(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
         self.size += len(chunk)
+        if self.size > self.limit:
+            raise _Outgrown
+        self.chunks.append(chunk)
 
 
 class TemplateCosts:
@@ -166,11 +176,16 @@ class TemplateCosts:
         self.max_bytes = max_bytes
         self.max_wall = max_wall
         self.capacity = capacity
-        self._cheap_runs: OrderedDict[str, int] = OrderedDict()  # -1: was once expensive
+        self._cheap_runs: OrderedDict[bytes, int] = OrderedDict()  # -1: was once expensive
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _key(template: str) -> bytes:
+        """A digest, so that remembering a template costs 16 bytes however long the query."""
+        return hashlib.blake2b(template.encode("utf-8"), digest_size=16).digest()
+
     def is_cheap(self, template: str) -> bool:
-        return self._cheap_runs.get(template, 0) >= INLINE_AFTER
+        return self._cheap_runs.get(self._key(template), 0) >= INLINE_AFTER
 
     def record(self, template: str, cpu: float, wall: float, size: int) -> None:
         """One evaluation: its CPU time (of the evaluating thread), wall time and output size.
@@ -180,10 +195,11 @@ class TemplateCosts:
         (a remote endpoint, SERVICE).
         """
         cheap = cpu < self.inline_below and wall < self.max_wall and size <= self.max_bytes
+        key = self._key(template)
         with self._lock:
-            runs = self._cheap_runs.get(template, 0)
-            self._cheap_runs[template] = runs + 1 if cheap and runs >= 0 else -1
-            self._cheap_runs.move_to_end(template)
+            runs = self._cheap_runs.get(key, 0)
+            self._cheap_runs[key] = runs + 1 if cheap and runs >= 0 else -1
+            self._cheap_runs.move_to_end(key)
             if len(self._cheap_runs) > self.capacity:
                 self._cheap_runs.popitem(last=False)
 
@@ -242,45 +258,57 @@ class QueryRunner:
         ``template`` names the query's cost class (None: never inline). Raises what the task
         raised (before any output), or :class:`QueryTimeout`.
         """
-        if template is not None and self.costs.is_cheap(template):
-            return self._inline(task, template)
-        cpu = [float("inf")]  # set by the worker when the task has run to the end
-        started_at = time.monotonic()
+        if template is not None and (outcome := self.run_if_cheap(task, template)) is not None:
+            return outcome
+        # Set by the worker: when the task began, then its CPU and wall time once it ran to the end
+        # (the time spent waiting for a free worker is not the query's cost).
+        began: list[float] = []
+        spent = [float("inf"), float("inf")]
 
         def measured(sink: Sink, small: bool) -> bool:
+            began.append(time.monotonic())
             started_cpu = time.thread_time()
             truncated = task(sink, small)
-            cpu[0] = time.thread_time() - started_cpu
-            if cpu[0] >= self.costs.inline_below:
-                release_memory()
+            spent[:] = [time.thread_time() - started_cpu, time.monotonic() - began[0]]
             return truncated
 
+        def after() -> None:
+            if spent[0] != float("inf") and spent[0] >= TRIM_AFTER_CPU_SECONDS:
+                release_memory()
+
         try:
-            outcome = self._in_worker(measured, timeout)
+            outcome = self._in_worker(measured, timeout, after)
         except QueryTimeout:
-            if template is not None:
+            if template is not None and began:  # it ran and was too slow (not: no worker was free)
                 self.costs.record(template, float("inf"), float("inf"), 0)
             raise
         if template is not None:
-            wall = time.monotonic() - started_at if outcome.complete else float("inf")  # streamed: large
-            self.costs.record(template, cpu[0], wall, sum(len(chunk) for chunk in outcome.head))
+            cpu, wall = spent if outcome.complete else (float("inf"), float("inf"))  # streamed: large
+            self.costs.record(template, cpu, wall, sum(len(chunk) for chunk in outcome.head))
         return outcome
 
     def run_if_cheap(self, task: Task, template: str) -> Outcome | None:
-        """Run ``task`` in this thread if its template is known to be cheap; None otherwise."""
-        return self._inline(task, template) if self.costs.is_cheap(template) else None
+        """Run ``task`` in this thread if its template is known to be cheap; None otherwise.
 
-    def _inline(self, task: Task, template: str) -> Outcome:
+        Also None when the answer outgrows ``STREAM_BUFFER_BYTES`` here: the template is then
+        no longer cheap, and the caller runs the query again under the deadline. A failing
+        query raises its error and leaves the template's record as it was.
+        """
+        if not self.costs.is_cheap(template):
+            return None
         started_at, started_cpu = time.monotonic(), time.thread_time()
-        sink = _Collected()
+        sink = _Collected(self.buffer_bytes)
         try:
             truncated = task(sink, True)
-        finally:
-            self.costs.record(template, time.thread_time() - started_cpu, time.monotonic() - started_at, sink.size)
+        except _Outgrown:
+            self.costs.record(template, float("inf"), float("inf"), sink.size)
+            return None
+        self.costs.record(template, time.thread_time() - started_cpu, time.monotonic() - started_at, sink.size)
         assert sink.fmt is not None
         return Outcome(sink.fmt, sink.chunks, complete=True, truncated=truncated)
 
-    def _in_worker(self, task: Task, timeout: float) -> Outcome:
+    def _in_worker(self, task: Task, timeout: float, after: Callable[[], None] = lambda: None) -> Outcome:
+        """Run ``task`` in a worker; ``after`` runs there once its output has been handed over."""
         deadline = time.monotonic() + timeout
         cancel = threading.Event()
         started = threading.Event()
@@ -293,6 +321,7 @@ class QueryRunner:
             try:
                 truncated = task(channel, False)
                 channel.finish("done", truncated)
+                after()
             except Cancelled:
                 return
             except BaseException as error:  # handed to the request thread, which decides what it means

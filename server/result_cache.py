@@ -3,8 +3,9 @@
 The served graph only changes when a build is swapped in or an update runs,
 and both change the snapshot version that is part of every key, so entries
 never go stale; old versions simply age out of the LRU. Only complete answers
-up to ``max_entry_bytes`` are kept, and at most ``max_bytes`` of answers in all:
-the cache's memory is bounded whatever the answers weigh. A request with ``Cache-Control: no-cache``
+up to ``max_entry_bytes`` are kept, and at most ``max_bytes`` of answers in all;
+keys are small and fixed in size (the query enters as a digest, see
+``healthkg.server.sparql.cache_key``), so the cache's memory is bounded. A request with ``Cache-Control: no-cache``
 bypasses the cache (how the benchmark measures cold queries).
 """
 

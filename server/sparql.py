@@ -3,7 +3,8 @@
 How a query is answered (SPARQL 1.1 Protocol §2.1): read the operation
 (:mod:`.protocol`), choose the response format from ``Accept`` before any
 evaluation (:mod:`.negotiation`; 406 when nothing fits), then evaluate in a
-worker under the deadline and row cap (:mod:`.execution`) and stream the
+worker under the deadline and row cap, or inline for a template known to be
+cheap (:mod:`.execution`), and stream the
 serialised result. JSON-LD is the exception: the backend writes N-Triples, which
 are compacted with the ontology's context once complete (:mod:`.jsonld`), so a
 JSON-LD answer is held in memory (at most ``MAX_ROWS`` triples). Query errors are the client's (400 with the parser's
@@ -12,6 +13,7 @@ message and position); store failures are ours (500, logged).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import lru_cache
 from typing import Any
@@ -49,8 +51,15 @@ def choose_formats(accept: str | None) -> FormatChoice:
 
 
 def cache_key(snapshot: Snapshot, operation: QueryOperation, choice: FormatChoice, max_rows: int) -> tuple[object, ...]:
-    """Everything an answer depends on: the graph's version, the query and dataset, the format, the cap."""
-    return (snapshot.version, operation, choice, max_rows)
+    """Everything an answer depends on: the graph's version, the query and dataset, the format, the cap.
+
+    The query and dataset enter as a digest, so a key weighs the same however long the
+    query: the cache's byte budget then bounds its memory.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (operation.text, *operation.dataset.default_graphs, "\x00", *operation.dataset.named_graphs):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return (snapshot.version, digest.digest(), choice, max_rows)
 
 
 def _not_acceptable(kind: str) -> NotAcceptableError:

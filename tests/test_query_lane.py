@@ -6,11 +6,12 @@ metrics and errors as the full path through a worker and the Flask view.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
@@ -97,6 +98,23 @@ def test_small_answers_written_by_pyoxigraph_are_the_same_bytes_and_keep_the_row
         assert _stream(backend, text, 100, True) == _stream(backend, text, 100, False), text
     rows, truncated = _stream(backend, "SELECT * WHERE { ?s ?p ?o }", 2, True)
     assert truncated and len(json.loads(rows)["results"]["bindings"]) == 2
+
+
+
+def test_answers_expected_small_are_not_written_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    import healthkg.queries.backends as backends
+
+    class Refusing(backends.SolutionsWriter):
+        def chunks(self, variables, solutions):  # type: ignore[no-untyped-def]
+            raise AssertionError("the row-by-row writer was used")
+
+    monkeypatch.setattr(backends, "SolutionsWriter", Refusing)
+    store = Store()
+    store.add(Quad(NamedNode("http://example.org/s"), NamedNode("http://example.org/p"), Literal("o")))
+    body, truncated = _stream(LocalBackend(store), "SELECT * WHERE { ?s ?p ?o }", 100, True)
+    assert not truncated and json.loads(body)["results"]["bindings"][0]["o"]["value"] == "o"
+    with pytest.raises(AssertionError, match="row-by-row"):
+        _stream(LocalBackend(store), "SELECT * WHERE { ?s ?p ?o }", 100, False)
 
 
 @pytest.fixture
@@ -206,3 +224,66 @@ def test_a_cheap_query_with_a_dataset_or_another_charset_is_still_read_in_full(
     assert 0 < one_graph < whole
     shift_jis = {"Content-Type": "application/sparql-query; charset=shift_jis", "Cache-Control": "no-cache"}
     assert count(server.sparql, text.encode("shift_jis"), shift_jis) == whole
+
+
+def test_the_lane_reads_a_query_as_the_view_would_once_its_template_is_cheap(
+        seed_store: Path, serve_app, http_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charset labels and raw UTF-8 in a URL: the lane either reads them as the view does or hands over."""
+    app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    answered_by_lane = _respond_counter(app, monkeypatch)
+    server = serve_app(app)
+    text = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "認知症")) }'
+    utf8 = {"Content-Type": "application/sparql-query", "Cache-Control": "no-cache"}
+
+    def count(reply: tuple[int, object, bytes]) -> int:
+        assert reply[0] == 200, reply[2]
+        return int(json.loads(reply[2])["results"]["bindings"][0]["n"]["value"])
+
+    counts = {count(http_client.request(server.sparql, "POST", text.encode(), utf8)) for _ in range(INLINE_AFTER + 1)}
+    assert len(counts) == 1 and counts.pop() > 0 and answered_by_lane == [1]
+    # The same bytes declared as Latin-1 are another query (its literal is mojibake): the view's to read.
+    latin1 = {**utf8, "Content-Type": "application/sparql-query; charset=iso-8859-1"}
+    assert count(http_client.request(server.sparql, "POST", text.encode(), latin1)) == 0
+    assert answered_by_lane == [1]
+
+
+@pytest.mark.parametrize(("query_string", "taken"), [
+    ("query=" + quote('SELECT * WHERE { ?s ?p "認知症" }'), True),
+    ('query=SELECT * WHERE { ?s ?p "認知症" }'.encode().decode("latin-1"), True),  # raw UTF-8, as PEP 3333 passes it
+    ("query=%FF", False), ("query=a&query=b", False), ("query=", False),
+    ("query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fe%2Fg", False), ("", False),
+])
+def test_the_lane_reads_a_query_string_as_the_view_does_or_not_at_all(query_string: str, taken: bool) -> None:
+    from werkzeug.wrappers import Request
+
+    from healthkg.server.errors import HttpError
+    from healthkg.server.protocol import read_operation
+    from healthkg.server.query_lane import _plain_query
+
+    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": query_string, "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO()}
+    lane = _plain_query(environ, b"")
+    try:
+        view = read_operation(Request(environ))
+    except HttpError:
+        view = None
+    assert (lane is not None) == taken and (lane is None or lane == view)
+
+
+def test_the_lane_keeps_the_row_cap_and_origin_lists_as_the_view_does(
+        seed_store: Path, serve_app, http_client, labelled: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "MAX_ROWS": 2,
+              "CORS_ORIGINS": "https://a.example, https://b.example"}
+    fast, full = create_app(config), create_app({**config, "INLINE_QUERY_SECONDS": 0})
+    answered_by_lane = _respond_counter(fast, monkeypatch)
+    servers = serve_app(fast), serve_app(full)
+    headers = {"Cache-Control": "no-cache", "Origin": "https://b.example"}
+    for iri in labelled[:INLINE_AFTER + 2]:
+        url = "{}?" + urlencode({"query": f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o"})
+        (status, got, body), (_, expected, expected_body) = (
+            http_client.request(url.format(server.sparql), headers=headers) for server in servers)
+        assert status == 200 and body == expected_body and len(json.loads(body)["results"]["bindings"]) == 2
+        for name in (*KEPT_HEADERS, "Healthkg-Truncated"):
+            assert got[name] == expected[name], name
+        assert got["Healthkg-Truncated"] == "max-rows=2" and "Origin" in got["Vary"]
+    assert len(answered_by_lane) == 2
