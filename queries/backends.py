@@ -138,27 +138,39 @@ class _Batched:
             self.parts, self.size = [], 0
 
 
-class _Bounded:
-    """A file-like buffer for pyoxigraph that gives up (raises :class:`_Overflow`) past ``limit`` bytes."""
+class Collected:
+    """A whole answer in memory, up to ``limit`` bytes: a :class:`Sink`, and a file for pyoxigraph.
 
-    def __init__(self, limit: int | None) -> None:
+    Past the limit, ``write`` raises :class:`Outgrown`, so a writer stops as soon as an
+    answer turns out larger than its reader expected.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
         self.limit = limit
-        self.parts: list[bytes] = []
+        self.fmt: Format | None = None
+        self.chunks: list[bytes] = []
         self.size = 0
+
+    def start(self, fmt: Format) -> None:
+        self.fmt = fmt
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
         if self.limit is not None and self.size > self.limit:
-            raise _Overflow
-        self.parts.append(bytes(data))
+            raise Outgrown
+        self.chunks.append(bytes(data))
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
 
-class _Overflow(Exception):
-    """A result outgrew the buffer it was expected to fit in."""
+
+class Outgrown(Exception):
+    """An answer outgrew the buffer it was expected to fit in."""
 
 
 class _Capped:
@@ -217,15 +229,15 @@ class LocalBackend:
         results = self._query(text, dataset)
         if expect_small and isinstance(results, QuerySolutions) and choice.results is not None \
                 and choice.results.name == "json":
-            out = _Bounded(None if max_rows is None else json_bytes_within_cap(max_rows))
+            out = Collected(None if max_rows is None else json_bytes_within_cap(max_rows))
             try:
                 results.serialize(out, format=QueryResultsFormat.JSON)
-            except _Overflow:
+            except Outgrown:
                 del results
                 results = self._query(text, dataset)
             else:
                 sink.start(choice.results)
-                sink.write(b"".join(out.parts))
+                sink.write(out.body)
                 return False
         if isinstance(results, QueryTriples):
             if choice.graph is None:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from waitress.channel import ClientDisconnected
 
-from healthkg.queries.backends import Sink
+from healthkg.queries.backends import Collected, Outgrown, Sink
 from healthkg.queries.formats import Format
 from healthkg.queries.results import CHUNK_BYTES
 from healthkg.server.errors import ServiceUnavailable
@@ -142,29 +142,6 @@ class _Channel:
             self.received = self.batches.get(timeout=max(0.0, deadline - time.monotonic()))
             self.received.reverse()
         return self.received.pop()
-
-
-class _Outgrown(Exception):
-    """An inline query wrote more than its template ever had: it goes to a worker instead."""
-
-
-class _Collected:
-    """The sink of a query evaluated in the request thread: everything, in memory, up to ``limit`` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.fmt: Format | None = None
-        self.chunks: list[bytes] = []
-        self.size = 0
-
-    def start(self, fmt: Format) -> None:
-        self.fmt = fmt
-
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.limit:
-            raise _Outgrown
-        self.chunks.append(chunk)
 
 
 class TemplateCosts:
@@ -297,10 +274,10 @@ class QueryRunner:
         if not self.costs.is_cheap(template):
             return None
         started_at, started_cpu = time.monotonic(), time.thread_time()
-        sink = _Collected(self.buffer_bytes)
+        sink = Collected(self.buffer_bytes)
         try:
             truncated = task(sink, True)
-        except _Outgrown:
+        except Outgrown:
             self.costs.record(template, float("inf"), float("inf"), sink.size)
             return None
         self.costs.record(template, time.thread_time() - started_cpu, time.monotonic() - started_at, sink.size)

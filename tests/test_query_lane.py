@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from healthkg.queries.backends import Dataset, FormatChoice, LocalBackend
+from healthkg.queries.backends import Collected, Dataset, FormatChoice, LocalBackend
 from healthkg.queries.formats import RESULT_FORMATS
 from healthkg.queries.query_form import shape
 from healthkg.queries.store import open_store
@@ -27,18 +27,6 @@ from healthkg.server.query_lane import QueryLane
 JSON = next(f for f in RESULT_FORMATS if f.name == "json")
 LABEL = "SELECT ?label WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?label"
 SPARQL_QUERY = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
-
-
-class Collected:
-    def __init__(self) -> None:
-        self.fmt = None
-        self.chunks: list[bytes] = []
-
-    def start(self, fmt) -> None:
-        self.fmt = fmt
-
-    def write(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
 
 
 def test_a_template_runs_inline_only_after_cheap_runs_and_leaves_at_once_when_slow() -> None:
