@@ -99,11 +99,15 @@ class Served:
     cache: str | None
 
 
-def record(registry: Metrics, served: Served, started: float) -> None:
-    """Count and log a request once its last byte has gone out (``started``: its perf_counter)."""
+def record(registry: Metrics, served: Served, started: float, log: bool) -> None:
+    """Count a request once its last byte has gone out (``started``: its perf_counter), and log it if ``log``.
+
+    ``log`` is the app's ``ACCESS_LOG``: the logger is the process's, and another app in the
+    same process may have given it a handler.
+    """
     seconds = time.perf_counter() - started
     registry.observe(served.endpoint, served.method, served.status, seconds)
-    if access_log.isEnabledFor(logging.INFO):
+    if log and access_log.isEnabledFor(logging.INFO):
         access_log.info(json.dumps({
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "remote": served.remote,
             "method": served.method, "path": served.path, "endpoint": served.endpoint, "status": served.status,
@@ -115,6 +119,7 @@ def record(registry: Metrics, served: Served, started: float) -> None:
 def install(app: Flask) -> None:
     """Register the hooks that time, count, log and CORS-annotate every response."""
     registry: Metrics = app.extensions["healthkg.metrics"]
+    log = bool(app.config["ACCESS_LOG"])
 
     @app.before_request
     def _start() -> None:
@@ -127,5 +132,5 @@ def install(app: Flask) -> None:
         served = Served(request.url_rule.rule if request.url_rule is not None else "unmatched", request.method,
                         request.path, response.status_code, response.content_length, request.remote_addr,
                         request.user_agent.string, g.get("cache"))
-        response.call_on_close(lambda: record(registry, served, started))
+        response.call_on_close(lambda: record(registry, served, started, log))
         return response

@@ -165,4 +165,5 @@ class QueryLane:
         served = Served(PATH, environ["REQUEST_METHOD"], PATH, 200, len(answer.body), environ.get("REMOTE_ADDR"),
                         environ.get("HTTP_USER_AGENT", ""), cache_use)
         metrics: Metrics = self.app.extensions["healthkg.metrics"]
-        return ClosingIterator([answer.body], [lambda: record(metrics, served, started)])
+        log = bool(self.app.config["ACCESS_LOG"])
+        return ClosingIterator([answer.body], [lambda: record(metrics, served, started, log)])

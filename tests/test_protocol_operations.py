@@ -94,6 +94,19 @@ def test_access_log_has_one_json_line_per_request(live_server, access_lines, htt
     assert entries[0]["bytes"] > 0
 
 
+def test_access_log_off_means_off_even_when_the_logger_has_handlers(
+        seed_store: Path, serve_app, access_lines, http_client, caplog: pytest.LogCaptureFixture) -> None:
+    """ACCESS_LOG is the app's: another app in the process having switched the logger on must not matter."""
+    caplog.set_level(logging.INFO, logger="healthkg.access")  # as an app with ACCESS_LOG on leaves it
+    server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
+    for _ in range(5):  # through the view, then the lane (cache hits)
+        assert sparql_get(http_client, server, "ASK { ?s ?p ?o }")[0] == 200
+    time.sleep(0.2)
+    assert access_lines == [] and not caplog.records
+    metrics = http_client.request(f"{server.url}/metrics")[2].decode()
+    assert 'healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"} 5' in metrics
+
+
 def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
         seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture, http_client) -> None:
     """A 400 leaves no error record; a 500 (here: a failing SERVICE call) is logged with its traceback."""
