@@ -4,8 +4,8 @@ At 1M triples with 8 clients on 2 cores, a point lookup cost about 1.4 ms of
 CPU through the Flask view, of which the lookup itself was 0.2 ms: the rest was
 request and response objects, hooks and dispatch, all holding the GIL. The lane
 is a WSGI middleware in front of Flask that takes only the common case (a GET
-with ``?query=`` or a POST of ``application/sparql-query``, asking a SELECT or
-ASK in a format the client accepts) and only when the answer is in the result
+with ``?query=`` or a POST of ``application/sparql-query``, in UTF-8 and without
+dataset parameters, asking a SELECT or ASK in a format the client accepts) and only when the answer is in the result
 cache or the query's template is known to be cheap (see
 :mod:`healthkg.server.execution`). Everything else, every error included, goes
 on to the Flask view (:mod:`healthkg.server.sparql`), which owns the protocol's
