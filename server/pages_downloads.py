@@ -14,18 +14,16 @@ from itertools import islice
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
-from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
+from werkzeug.exceptions import NotFound, ServiceUnavailable
 
-from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.server.graph import RemoteStoreError
 from healthkg.queries.prefixes import OWN_PREFIXES, prefix_map
 from healthkg.server.views_queries import snapshot
-from healthkg.server.views_terms import base_iri
+from healthkg.server.views_terms import base_iri, iri_argument
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/downloads")
 
 BATCH = 10_000
-_GRAPH = Parameter(name="graph", type="iri", required=True)
 
 
 def _batches(quads: Iterator[Quad]) -> Iterator[list[Quad]]:
@@ -110,8 +108,4 @@ def named_graph(name: str) -> Response:
 
 @blueprint.route("/graph.ttl")
 def graph_by_iri() -> Response:
-    try:
-        iri = str(_GRAPH.term(request.args.get("graph", "")).value)
-    except ParameterError as error:
-        raise BadRequest(f"graph: give the IRI of a named graph ({error})") from error
-    return _graph_response(iri)
+    return _graph_response(iri_argument("graph", "give the IRI of a named graph"))

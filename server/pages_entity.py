@@ -19,10 +19,9 @@ from flask import Blueprint, Response, make_response, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from healthkg.ontology import MAPPING_RELATIONS
-from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.server.views_queries import Row, ask, construct, select
 from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
-from healthkg.server.views_terms import base_iri, local_path, unique
+from healthkg.server.views_terms import base_iri, iri_argument, local_path, unique
 
 blueprint = Blueprint("entity", __name__)
 
@@ -33,7 +32,6 @@ LABELS = {
     "http://purl.org/dc/terms/title",
 }
 MATCHES = {str(relation) for relation in MAPPING_RELATIONS} | {"http://www.w3.org/2002/07/owl#sameAs"}
-_IRI = Parameter(name="iri", type="iri", required=True)
 
 
 def _exists(iri: str) -> bool:
@@ -113,10 +111,7 @@ def by_path(path: str) -> Response:
 
 @blueprint.route("/resource")
 def by_iri() -> Response:
-    try:
-        iri = str(_IRI.term(request.args.get("iri", "")).value)
-    except ParameterError as error:
-        raise BadRequest(f"iri: give the absolute IRI of a resource in the graph ({error})") from error
+    iri = iri_argument("iri", "give the absolute IRI of a resource in the graph")
     fmt = request.args.get("format")
     if fmt is not None and fmt not in BY_EXTENSION:
         raise BadRequest(f"format: {fmt!r} is not one of {', '.join(BY_EXTENSION)}")

@@ -13,12 +13,25 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from flask import Flask, current_app, request, url_for
+from werkzeug.exceptions import BadRequest
 
+from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.queries.prefixes import compact
 from healthkg.server.views_queries import Row, Term
 
 _PATH_SAFE = "/#:@!$&'()*+,;=-._~"
 YEN_PER_OKU = Decimal(100_000_000)
+
+
+def iri_argument(name: str, hint: str) -> str:
+    """The absolute IRI in query argument ``name``, checked as a named-query ``iri`` parameter; else 400.
+
+    werkzeug's BadRequest, which the page blueprints render as an error page.
+    """
+    try:
+        return str(Parameter(name=name, type="iri", required=True).term(request.args.get(name, "")).value)
+    except ParameterError as error:
+        raise BadRequest(f"{name}: {hint} ({error})") from error
 
 
 def base_iri() -> str:
