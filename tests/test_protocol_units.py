@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 from pyoxigraph import (
@@ -18,7 +20,7 @@ from pyoxigraph import (
 )
 
 from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, by_media_type
-from healthkg.queries.query_form import shape
+from healthkg.queries.query_form import lex, shape, template_of
 from healthkg.queries.results import SolutionsWriter
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
 
@@ -96,6 +98,37 @@ def test_query_shape_collects_prologue_prefixes() -> None:
     assert shape("PREFIX ex: <http://e/#> PREFIX : <http://d/> SELECT * {}").prefixes == {
         "ex": "http://e/#", "": "http://d/"}
 
+
+SHIPPED_QUERIES = sorted(p for folder in ("queries", "server", "bench/queries")
+                         for p in (Path(__file__).parent.parent / folder).rglob("*.rq"))
+AWKWARD_TEXTS = [
+    r"""SELECT * { ?s <http://e/p#frag> '# not a comment' . ?s ?p "<not-an-iri>" } # <http://x> 'y'""",
+    r"""SELECT * { ?s ex:a\'b' ?o . FILTER(?a<?b && ?c>?d) } LIMIT 1""",
+    "ASK { ?s ?p '''it's \\''' a\nlong \"one\"''' . ?s ?p \"\"\"x\"\"\"}",
+    "SELECT ?x{?x<http://e/p>'v'@ja}",
+    "PREFIX p: <http://e/> SELECT * FROM <http://g/> { SERVICE <http://s/> { ?s p:x 'SERVICE' } }",
+]
+
+
+@pytest.mark.parametrize("text", [p.read_text("utf-8") for p in SHIPPED_QUERIES] + AWKWARD_TEXTS)
+def test_the_template_scan_finds_the_tokenisers_comments_strings_and_iris(text: str) -> None:
+    """A new text's template (and the form, FROM and SERVICE read from it) comes from one scan for
+    comments, strings and IRIs alone; it must find exactly the tokeniser's, or two queries could
+    share a template without sharing their structure."""
+    tokens = list(lex(text))
+    placeholders = ["'…'" if value[0] in "'\"" else "<…>" for kind, value in tokens if kind in ("string", "iri")]
+    assert re.findall(r"'…'|<…>", template_of(text)) == placeholders
+    words = [value.upper() for kind, value in tokens if kind == "word"]
+    found = shape(text)
+    assert (found.dataset_clause, found.service) == ("FROM" in words, "SERVICE" in words)
+    assert found.form in (None, *(w for w in words if w in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")))
+
+
+def test_a_shape_from_a_shared_template_keeps_its_own_prefixes() -> None:
+    one = shape("PREFIX ex: <http://e/one#> SELECT * { ?s ex:p <http://e/a> }")
+    other = shape("PREFIX ex: <http://e/two#> SELECT * { ?s ex:p <http://e/b> }")
+    assert one.template == other.template and one.form == other.form == "SELECT"
+    assert (one.prefixes, other.prefixes) == ({"ex": "http://e/one#"}, {"ex": "http://e/two#"})
 
 TRICKY = [
     Literal("健康・医療戦略", language="ja"),
