@@ -191,9 +191,10 @@ def queries_command(markdown: bool) -> None:
                    "freeing its request thread.")
 def serve_command(store: Path, host: str, port: int, threads: int) -> None:
     """Serve the store over SPARQL 1.1 and linked-data pages with a production WSGI server."""
-    import waitress
+    import logging
 
     from healthkg.server.app import create_app
+    from healthkg.server.wsgi_server import make_server
 
     try:
         info = read_info(store)
@@ -201,8 +202,9 @@ def serve_command(store: Path, host: str, port: int, threads: int) -> None:
         _fail(str(error))
     app = create_app({"STORE_PATH": str(store)})
     click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/")
-    # poll() rather than select(): no limit on descriptor numbers, and 10-20 % more point lookups per second.
-    waitress.serve(app, host=host, port=port, threads=threads, ident="healthkg", asyncore_use_poll=True)
+    logging.basicConfig()  # waitress reports its errors through logging, as waitress.serve would set up
+    server = make_server(app, host, port, threads)
+    server.run()
 
 
 @cli.command("export")

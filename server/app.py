@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     # CPU seconds: queries of a template never more expensive than this run in the request thread,
     # without the hand-over to a worker and without QUERY_TIMEOUT (server/execution.py); 0 = never.
     "INLINE_QUERY_SECONDS": 0.05,
+    # CPU seconds: under `healthkg serve`, queries of a template never dearer than this, and answers
+    # from the result cache, are served on the HTTP server's own loop thread (server/wsgi_server.py),
+    # which waits for nothing else meanwhile; 0 = only answers from the cache.
+    "LOOP_QUERY_SECONDS": 0.002,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
     "RESULT_CACHE_BYTES": 16 * MiB,  # complete answers kept, in all; 0 turns the cache off
     "RESULT_CACHE_ENTRY_BYTES": 1 * MiB,
@@ -90,7 +94,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["healthkg.statistics"] = Statistics()
     if app.config["ACCESS_LOG"]:
         _access_log()
-    app.wsgi_app = QueryLane(app, app.wsgi_app)  # type: ignore[method-assign]
+    lane = app.extensions["healthkg.lane"] = QueryLane(app, app.wsgi_app)
+    app.wsgi_app = lane  # type: ignore[method-assign]
     if int(app.config["TRUSTED_PROXIES"]) > 0:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]

@@ -145,7 +145,7 @@ class _Channel:
 
 
 class TemplateCosts:
-    """Which query templates have always been cheap (fast and small), remembered per template, LRU."""
+    """Which query templates have always been cheap (fast and small), and what they cost lately, LRU."""
 
     def __init__(self, inline_below: float, max_bytes: int, max_wall: float,
                  capacity: int = TEMPLATES_REMEMBERED) -> None:
@@ -153,7 +153,8 @@ class TemplateCosts:
         self.max_bytes = max_bytes
         self.max_wall = max_wall
         self.capacity = capacity
-        self._cheap_runs: OrderedDict[bytes, int] = OrderedDict()  # -1: was once expensive
+        # template digest -> (cheap runs, or -1 once expensive; moving average of their CPU seconds)
+        self._runs: OrderedDict[bytes, tuple[int, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -161,8 +162,15 @@ class TemplateCosts:
         """A digest, so that remembering a template costs 16 bytes however long the query."""
         return hashlib.blake2b(template.encode("utf-8"), digest_size=16).digest()
 
-    def is_cheap(self, template: str) -> bool:
-        return self._cheap_runs.get(self._key(template), 0) >= INLINE_AFTER
+    def is_cheap(self, template: str, below: float | None = None) -> bool:
+        """Cheap enough to run inline; with ``below``, also costing less CPU seconds than that lately.
+
+        "Lately" is a moving average (weight 1/5 for the newest run): one run slowed by a
+        garbage collection should not bar a template for good, while a run that costs many
+        times the bound bars it until cheap runs bring the average down again.
+        """
+        runs, cost = self._runs.get(self._key(template), (0, 0.0))
+        return runs >= INLINE_AFTER and (below is None or cost < below)
 
     def record(self, template: str, cpu: float, wall: float, size: int) -> None:
         """One evaluation: its CPU time (of the evaluating thread), wall time and output size.
@@ -174,11 +182,11 @@ class TemplateCosts:
         cheap = cpu < self.inline_below and wall < self.max_wall and size <= self.max_bytes
         key = self._key(template)
         with self._lock:
-            runs = self._cheap_runs.get(key, 0)
-            self._cheap_runs[key] = runs + 1 if cheap and runs >= 0 else -1
-            self._cheap_runs.move_to_end(key)
-            if len(self._cheap_runs) > self.capacity:
-                self._cheap_runs.popitem(last=False)
+            runs, cost = self._runs.get(key, (0, cpu))
+            self._runs[key] = (runs + 1 if cheap and runs >= 0 else -1, cost + (cpu - cost) / 5)
+            self._runs.move_to_end(key)
+            if len(self._runs) > self.capacity:
+                self._runs.popitem(last=False)
 
 
 @dataclass
@@ -264,14 +272,15 @@ class QueryRunner:
             self.costs.record(template, cpu, wall, sum(len(chunk) for chunk in outcome.head))
         return outcome
 
-    def run_if_cheap(self, task: Task, template: str) -> Outcome | None:
-        """Run ``task`` in this thread if its template is known to be cheap; None otherwise.
+    def run_if_cheap(self, task: Task, template: str, below: float | None = None) -> Outcome | None:
+        """Run ``task`` in this thread if its template is known to be cheap (``below``: see
+        :meth:`TemplateCosts.is_cheap`); None otherwise.
 
         Also None when the answer outgrows ``STREAM_BUFFER_BYTES`` here: the template is then
         no longer cheap, and the caller runs the query again under the deadline. A failing
         query raises its error and leaves the template's record as it was.
         """
-        if not self.costs.is_cheap(template):
+        if not self.costs.is_cheap(template, below):
             return None
         started_at, started_cpu = time.monotonic(), time.thread_time()
         sink = Collected(self.buffer_bytes)

@@ -29,6 +29,7 @@ access_log = logging.getLogger("healthkg.access")
 READ_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_REQUEST_HEADERS = {"accept", "accept-language", "cache-control", "content-type"}
 EXPOSED_HEADERS = "Content-Length, Content-Type, ETag, Last-Modified, Healthkg-Truncated, Retry-After"
+WAITING = "healthkg.requests_waiting"  # app.extensions: how many requests wait for a thread (set by the HTTP server)
 
 
 @blueprint.route("/healthz")
@@ -49,6 +50,8 @@ def metrics() -> Response:
                                             float(snapshot.generation))}
     if snapshot.info is not None:
         gauges["healthkg_graph_triples"] = ("Triples in the served build.", float(snapshot.info.triples))
+    if (waiting := current_app.extensions.get(WAITING)) is not None:
+        gauges["healthkg_requests_waiting"] = ("Requests received and waiting for a request thread.", float(waiting()))
     counters = {"healthkg_result_cache_hits_total": ("Queries answered from the result cache.", lambda: cache.hits),
                 "healthkg_result_cache_misses_total": ("Queries evaluated after a cache miss.", lambda: cache.misses)}
     return Response(registry.render(gauges, counters), content_type=CONTENT_TYPE)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -40,6 +41,16 @@ from healthkg.server.sparql import TRUNCATED_HEADER, cache_key, choose_formats
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PATH = "/sparql"
 RESULT_FORMS = ("SELECT", "ASK")
+PREPARED = "healthkg.prepared"  # environ key of an answer given before the request reached the app
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An answer the server's loop thread gave while reading the request (see :meth:`QueryLane.prepare`)."""
+
+    answer: CachedAnswer
+    cache_use: str
+    started: float
 
 
 def _plain_query(environ: dict[str, Any], body: bytes) -> QueryOperation | None:
@@ -76,8 +87,11 @@ class QueryLane:
     def __init__(self, app: Flask, inner: WsgiApp) -> None:
         self.app = app
         self.inner = inner
+        self.loop_below = float(app.config["LOOP_QUERY_SECONDS"])
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if (prepared := environ.get(PREPARED)) is not None:
+            return self._respond(environ, start_response, prepared.answer, prepared.cache_use, prepared.started)
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
             return self.inner(environ, start_response)
@@ -90,6 +104,23 @@ class QueryLane:
             return self.inner(environ, start_response)
         answer, cache_use = answered
         return self._respond(environ, start_response, answer, cache_use, started)
+
+    def prepare(self, environ: dict[str, Any]) -> Prepared | None:
+        """The answer to a request that can be given at once: from the result cache, or by a
+        query whose template never took more than ``LOOP_QUERY_SECONDS`` of CPU; else None.
+
+        The HTTP server asks this on its loop thread as each request arrives (see
+        :mod:`healthkg.server.wsgi_server`) and serves a prepared request there, without
+        handing it to a request thread; everything else goes to the request threads as before.
+        ``environ`` is thrown away afterwards, so the request's body must be read again from the start.
+        """
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") not in ("GET", "POST"):
+            return None
+        started = time.perf_counter()
+        body = self._body(environ) if environ["REQUEST_METHOD"] == "POST" else b""
+        if body is None or (answered := self._answer(environ, body, self.loop_below)) is None:
+            return None
+        return Prepared(*answered, started)
 
     def _body(self, environ: dict[str, Any]) -> bytes | None:
         """The body of a POST the lane can take (a SPARQL query of a declared, allowed size), else None.
@@ -108,8 +139,11 @@ class QueryLane:
         environ["wsgi.input"] = io.BytesIO(body)
         return body  # type: ignore[no-any-return]
 
-    def _answer(self, environ: dict[str, Any], body: bytes) -> tuple[CachedAnswer, str] | None:
-        """The answer and how the cache was used, or None to leave the request to the view."""
+    def _answer(self, environ: dict[str, Any], body: bytes, below: float | None = None) -> tuple[CachedAnswer, str] | None:
+        """The answer and how the cache was used, or None to leave the request to the view.
+
+        ``below``: evaluate only templates that never took more CPU seconds than this.
+        """
         config = self.app.config
         operation = _plain_query(environ, body)
         if operation is None:
@@ -136,7 +170,7 @@ class QueryLane:
             outcome = runner.run_if_cheap(
                 lambda sink, small: snapshot.backend.stream(operation.text, operation.dataset,
                                                             choice, sink, max_rows, small),
-                query_shape.template)
+                query_shape.template, below)
         except Exception:  # noqa: BLE001 - the view runs it again and answers the error properly
             return None
         if outcome is None:

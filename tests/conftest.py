@@ -55,12 +55,12 @@ class LiveServer:
         return f"{self.url}/sparql"
 
 
-def serve_in_thread(app: Flask) -> Iterator[LiveServer]:
+def serve_in_thread(app: Flask, threads: int = 4) -> Iterator[LiveServer]:
     """Run ``app`` under waitress on a free loopback port until the generator is closed."""
-    from waitress.server import create_server
+    from healthkg.server.wsgi_server import make_server
 
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    server = make_server(app, "127.0.0.1", port, threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -95,12 +95,12 @@ def live_server(seed_store: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def serve_app() -> Iterator[Callable[[Flask], LiveServer]]:
+def serve_app() -> Iterator[Callable[..., LiveServer]]:
     """Serve any app (e.g. over a test store) on 127.0.0.1 for one test; every server stops afterwards."""
     running: list[Iterator[LiveServer]] = []
 
-    def start(app: Flask) -> LiveServer:
-        server = serve_in_thread(app)
+    def start(app: Flask, threads: int = 4) -> LiveServer:
+        server = serve_in_thread(app, threads)
         running.append(server)
         return next(server)
 

@@ -16,6 +16,8 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from healthkg.queries.store import BuildInfo, open_store, read_info, write_store
 from healthkg.server.app import create_app
+from healthkg.server.operations import WAITING
+from healthkg.server.wsgi_server import QUEUE_LOGGER
 
 
 def sparql_get(http_client, server, query: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -80,6 +82,36 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
     assert samples["healthkg_result_cache_hits_total"] == 2  # the first ASK and the malformed one missed
     assert samples["healthkg_result_cache_misses_total"] == 2
     assert "# TYPE healthkg_query_timeouts_total counter" in body.decode()
+
+
+def test_requests_waiting_for_a_thread_are_a_gauge_not_a_warning_per_request(seed_store: Path, serve_app, http_client,
+                                                                              caplog) -> None:
+    app = create_app({"STORE_PATH": str(seed_store)})
+    entered, release = threading.Event(), threading.Event()
+
+    @app.route("/test-hold")
+    def hold() -> str:
+        entered.set()
+        release.wait(10)
+        return "held"
+
+    server = serve_app(app, threads=1)
+    waiting = app.extensions[WAITING]
+    clients = [threading.Thread(target=http_client.request, args=(f"{server.url}/test-hold",))]
+    clients[0].start()
+    assert entered.wait(10)
+    clients += [threading.Thread(target=http_client.request, args=(f"{server.url}/healthz",)) for _ in range(2)]
+    for client in clients[1:]:
+        client.start()
+    deadline = time.monotonic() + 10
+    while waiting() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert waiting() == 2  # both wait behind the held request on the only thread
+    release.set()
+    for client in clients:
+        client.join(10)
+    assert _samples(http_client.request(f"{server.url}/metrics")[2].decode())["healthkg_requests_waiting"] == 0
+    assert not [record for record in caplog.records if record.name == QUEUE_LOGGER]
 
 
 def test_access_log_has_one_json_line_per_request(live_server, access_lines, http_client) -> None:
