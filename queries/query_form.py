@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 # A request reads its text's shape up to three times (server, dataset check, prefixes);
-# texts up to this size are tokenised once. Longer ones are rare and not worth the memory.
+# texts up to this size are read once. Longer ones are rare and not worth the memory.
 CACHED_TEXT_CHARS = 16_384
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
@@ -29,9 +29,10 @@ _TOKEN = re.compile(
     | (?P<comment>\#[^\n]*)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
         |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    | (?P<escape>\\.)
     | (?P<variable>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<pname>[\w.-]*:[\w.:%\\-]*)
+    | (?P<pname>[\w.-]*:(?:[\w.:%-]|\\.)*)
     | (?P<word>[A-Za-z_]\w*)
     | (?P<other>.)
     """,
@@ -41,14 +42,20 @@ _TOKEN = re.compile(
 # query's shape costs a Python step per token, not per token and per gap.
 _SIGNIFICANT = re.compile(_TOKEN.pattern.replace(r"(?P<space>\s+)", r"(?P<space>(?!))").replace(
     "(?P<other>.)", r"(?P<other>\S)"), re.VERBOSE | re.DOTALL)
-# Token kinds that carry values rather than structure: replaced in a query's template.
-_VALUE_KINDS = {"string": " '…' ", "iri": " <…> "}
-# Only the tokens whose text may hold other tokens' characters: comments, strings and IRIs, in
-# the tokeniser's order. No variable, name or keyword contains ``#``, a quote or ``<``, so a
-# scan for these three alone finds the same spans as the full tokeniser, without a Python step
-# per token: a new text's template costs one ``re.sub`` (0.01 ms against 0.05 for tokenising).
+# Token kinds that carry values rather than structure: replaced in a query's template. The
+# placeholders hold no quote, ``#`` or backslash, so they cannot pair with anything left around them.
+_VALUE_KINDS = {"string": " «…» ", "iri": " <…> ", "comment": " "}
+# Only the tokens whose text may hold other tokens' characters: comments, strings, IRIs, and
+# backslash escapes (a prefixed name may escape a quote or ``#``: ``ex:a\'b``), in the tokeniser's
+# order. No variable, name or keyword holds ``#``, a quote or ``<`` other than escaped, so this
+# scan finds the same comments, strings and IRIs as the full tokeniser, without a Python step per
+# token: a new text's template costs one ``re.sub`` (0.01 ms against 0.05 for tokenising).
 _VALUES = re.compile(_TOKEN.pattern[_TOKEN.pattern.index("(?P<comment>"):_TOKEN.pattern.index("| (?P<variable>")],
                      re.VERBOSE | re.DOTALL)
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return _VALUE_KINDS.get(match.lastgroup or "", match.group())  # escapes stay as they are
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
 
 def template_of(text: str) -> str:
     """``text`` with comments dropped, IRIs and strings replaced by placeholders, and white space collapsed."""
-    return " ".join(_VALUES.sub(lambda match: _VALUE_KINDS.get(match.lastgroup or "", " "), text).split())
+    return " ".join(_VALUES.sub(_placeholder, text).split())
 
 
 def shape(text: str) -> QueryShape:

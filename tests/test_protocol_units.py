@@ -107,7 +107,13 @@ AWKWARD_TEXTS = [
     "ASK { ?s ?p '''it's \\''' a\nlong \"one\"''' . ?s ?p \"\"\"x\"\"\"}",
     "SELECT ?x{?x<http://e/p>'v'@ja}",
     "PREFIX p: <http://e/> SELECT * FROM <http://g/> { SERVICE <http://s/> { ?s p:x 'SERVICE' } }",
+    # Escapes in prefixed names and IRIs: each of these once hid the SERVICE or FROM after it.
+    "PREFIX ex: <http://e/>\nSELECT * WHERE { ?s ex:a\\'b ?o . SERVICE <http://127.0.0.1:9/> { ?x ?y \"z\" } }",
+    "SELECT (ex:a\\'b AS ?c) FROM <http://g/> WHERE { ?s ?p \"z\" }",
+    "SELECT * { ?s ex:a\\#b ?o . SERVICE <http://s/> { ?s ?p ?o } }",
+    "SELECT * { <http://e/\\u0041#x> ?p ?o . SERVICE <http://s/> { ?s ?p ?o } }",
 ]
+HIDDEN_SERVICE_OR_FROM = AWKWARD_TEXTS[-4:]
 
 
 @pytest.mark.parametrize("text", [p.read_text("utf-8") for p in SHIPPED_QUERIES] + AWKWARD_TEXTS)
@@ -116,12 +122,20 @@ def test_the_template_scan_finds_the_tokenisers_comments_strings_and_iris(text: 
     comments, strings and IRIs alone; it must find exactly the tokeniser's, or two queries could
     share a template without sharing their structure."""
     tokens = list(lex(text))
-    placeholders = ["'…'" if value[0] in "'\"" else "<…>" for kind, value in tokens if kind in ("string", "iri")]
-    assert re.findall(r"'…'|<…>", template_of(text)) == placeholders
+    placeholders = ["«…»" if kind == "string" else "<…>" for kind, value in tokens if kind in ("string", "iri")]
+    assert re.findall(r"«…»|<…>", template_of(text)) == placeholders
     words = [value.upper() for kind, value in tokens if kind == "word"]
     found = shape(text)
     assert (found.dataset_clause, found.service) == ("FROM" in words, "SERVICE" in words)
     assert found.form in (None, *(w for w in words if w in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")))
+
+
+@pytest.mark.parametrize("text", HIDDEN_SERVICE_OR_FROM)
+def test_escaped_quotes_and_hashes_hide_neither_service_nor_from(text: str) -> None:
+    """SERVICE is refused unless allowed (it makes the server fetch URLs), and FROM turns off the
+    union default graph: neither may be missed for an escape that looks like a string or comment."""
+    found = shape(text)
+    assert (found.form, found.service or found.dataset_clause) == ("SELECT", True)
 
 
 def test_a_shape_from_a_shared_template_keeps_its_own_prefixes() -> None:
