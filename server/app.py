@@ -36,9 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # CPU seconds: queries of a template never more expensive than this run in the request thread,
     # without the hand-over to a worker and without QUERY_TIMEOUT (server/execution.py); 0 = never.
     "INLINE_QUERY_SECONDS": 0.05,
-    # CPU seconds: under `healthkg serve`, queries of a template never dearer than this, and answers
-    # from the result cache, are served on the HTTP server's own loop thread (server/wsgi_server.py),
-    # which waits for nothing else meanwhile; 0 = only answers from the cache.
+    # CPU seconds: under `healthkg serve`, queries of a template that lately cost less than this, and
+    # answers from the result cache, are served on the HTTP server's own loop thread, which serves no
+    # one else meanwhile (server/wsgi_server.py); 0 = only answers from the cache.
     "LOOP_QUERY_SECONDS": 0.002,
     "STREAM_BUFFER_BYTES": 1 * MiB,  # results larger than this stream without Content-Length
     "RESULT_CACHE_BYTES": 16 * MiB,  # complete answers kept, in all; 0 turns the cache off

@@ -8,14 +8,20 @@ Three things differ from waitress's defaults, each measured at 1M triples with
   the GIL passed back and forth) cost more than a point lookup itself, and the
   server sat 28 % idle while its clients waited. So, as each request arrives,
   the loop thread asks the query lane to :meth:`~healthkg.server.query_lane.QueryLane.prepare`
-  it: an answer from the result cache, or from a query whose template never
-  took more than ``LOOP_QUERY_SECONDS`` of CPU (2 ms), is given right there,
-  and the response goes out through waitress's own path. Cold point lookups
-  went from 0.7 to 1.2 times the on-disk Oxigraph server's rate. Everything
-  else goes to the request threads as before. The price: while the loop thread
-  answers, no other connection is read or written, so a cheap template whose
-  query is suddenly slow for one entity holds up every client once (its template
-  then leaves the loop).
+  it: an answer from the result cache, or from a query (of the in-memory store,
+  in a request of at most 8 KiB) whose template has lately cost under
+  ``LOOP_QUERY_SECONDS`` of CPU (2 ms), is given right there, and the response
+  goes out through waitress's own path. Cold point lookups went from 0.6 to
+  1.2 times the on-disk Oxigraph server's rate. Everything else goes to the
+  request threads as before.
+  The price: while the loop thread answers, no other connection is read or
+  written, and pyoxigraph cannot stop a query. A cheap template whose query is
+  suddenly slow for one set of values (a FILTER that now matches nothing, say)
+  holds up every client until it ends; its template then leaves the loop. A
+  client that means harm can build such a query on purpose, so an endpoint
+  open to untrusted clients should set ``LOOP_QUERY_SECONDS=0`` (only answers
+  from the result cache on the loop thread). Before, the same query held one
+  request thread.
 * ``poll()`` instead of ``select()``: no limit on descriptor numbers, and
   10-20 % more point lookups per second.
 * waitress warns "Task queue depth is N" each time a request waits for a
@@ -27,6 +33,7 @@ Three things differ from waitress's defaults, each measured at 1M triples with
 The first point rests on waitress internals (the dispatcher's ``add_task``, the
 channel's ``handle_read`` and ``service``, the task's environ), hence the pin to
 waitress 3.0 in ``setup.cfg``; ``tests/test_wsgi_server.py`` covers them.
+Figures: ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from healthkg.server.operations import WAITING
 from healthkg.server.query_lane import PATH, PREPARED, Prepared
 
 QUEUE_LOGGER = "waitress.queue"
+LOOP_REQUEST_BYTES = 8192  # larger bodies or query strings are not read on the loop thread
 log = logging.getLogger("healthkg.server")
 
 
@@ -66,7 +74,7 @@ class _Dispatcher(ThreadedTaskDispatcher):
         super().__init__()
         self.prepare = prepare
         self.high_watermark = high_watermark
-        self.loop_thread: int | None = None  # set by the channels, which only the loop thread reads
+        self.loop_thread: int | None = None  # set by the channels as the loop thread reads them
         self.on_loop: deque[HTTPChannel] = deque()
 
     def add_task(self, channel: HTTPChannel) -> None:
@@ -79,8 +87,8 @@ class _Dispatcher(ThreadedTaskDispatcher):
 
     def _prepared(self, channel: HTTPChannel) -> bool:
         request = channel.requests[0]
-        # A channel with a large response still unsent would make the loop thread wait for itself.
-        if request.error or request.path != PATH or channel.total_outbufs_len > self.high_watermark // 2:
+        if request.error or request.path != PATH or request.content_length > LOOP_REQUEST_BYTES \
+                or len(request.query) > LOOP_REQUEST_BYTES:
             return False
         try:
             prepared = self.prepare(_Task(channel, request).get_environment())
@@ -90,7 +98,8 @@ class _Dispatcher(ThreadedTaskDispatcher):
         finally:
             if request.body_rcv is not None:
                 request.get_body_stream().seek(0)  # read by the lane; its request thread reads it again
-        if prepared is None:
+        # Past waitress's high watermark of unsent bytes, service() would make the loop thread wait for itself.
+        if prepared is None or channel.total_outbufs_len + len(prepared.answer.body) > self.high_watermark // 2:
             return False
         request.healthkg_prepared = prepared
         return True
@@ -102,10 +111,12 @@ class _Channel(HTTPChannel):
     def handle_read(self) -> None:
         dispatcher: _Dispatcher = self.server.task_dispatcher
         dispatcher.loop_thread = threading.get_ident()
-        super().handle_read()
-        # Served here, after reading, because ``received`` holds the channel's request lock.
-        while dispatcher.on_loop:
-            dispatcher.on_loop.popleft().service()
+        try:
+            super().handle_read()
+        finally:
+            # Served here, after reading, because ``received`` holds the channel's request lock.
+            while dispatcher.on_loop:
+                dispatcher.on_loop.popleft().service()
 
 
 def make_server(app: Flask, host: str, port: int, threads: int) -> BaseWSGIServer | MultiSocketServer:

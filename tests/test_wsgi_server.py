@@ -17,11 +17,13 @@ from typing import BinaryIO
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from healthkg.queries.backends import LocalBackend
 from healthkg.queries.store import open_store
 from healthkg.server.app import create_app
 from healthkg.server.execution import INLINE_AFTER, TemplateCosts
+from healthkg.server.wsgi_server import LOOP_REQUEST_BYTES
 
 LABEL = "SELECT ?label WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?label"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE {{ <{iri}> ?p ?o }}"
@@ -69,10 +71,10 @@ def held(seed_store: Path, serve_app, http_client, programs: list[str]) -> Itera
         holder.join(10)
 
 
-def _get(url: str, text: str) -> tuple[int, bytes]:
-    """GET a query, giving up after 5 s (a request left waiting for the held thread would wait 20)."""
+def _get(url: str, text: str, timeout: float = 5) -> tuple[int, bytes]:
+    """GET a query, by default giving up after 5 s (one left waiting for the held thread would wait 20)."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         connection.request("GET", f"/sparql?{urlencode({'query': text})}",
                            headers={"Accept": "application/sparql-results+json"})
@@ -158,3 +160,38 @@ def test_a_template_leaves_the_loop_when_its_runs_grow_dear_and_comes_back_when_
     assert costs.is_cheap("t", below=0.002)
     costs.record("t", 0.2, 0.3, 100)  # too dear even for a request thread: back to the workers for good
     assert not costs.is_cheap("t")
+
+
+def test_long_requests_are_not_read_on_the_loop_thread(held: Held, programs: list[str]) -> None:
+    padded = LABEL.format(iri=programs[INLINE_AFTER]) + "\n#" + "x" * LOOP_REQUEST_BYTES  # same template
+    answers: list[tuple[int, bytes]] = []
+    waiting = threading.Thread(target=lambda: answers.append(_get(held.url, padded, timeout=20)))
+    waiting.start()
+    waiting.join(1.0)
+    assert waiting.is_alive() and not answers
+    held.release.set()
+    waiting.join(20)
+    assert answers[0][0] == 200 and _labels(answers[0][1])
+
+
+def test_without_the_in_memory_store_the_loop_thread_only_answers_from_the_cache(
+        seed_store: Path, programs: list[str]) -> None:
+    app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    lane = app.extensions["healthkg.lane"]
+    client = app.test_client()
+    for iri in programs[:INLINE_AFTER]:
+        client.post("/sparql", data=LABEL.format(iri=iri), headers=POST)
+
+    def environ(text: str) -> dict:
+        return EnvironBuilder(path="/sparql", query_string={"query": text},
+                              headers={"Accept": "application/sparql-results+json"}).get_environ()
+
+    fresh, cached = LABEL.format(iri=programs[4]), LABEL.format(iri=programs[5])
+    assert client.get("/sparql", query_string={"query": cached},
+                      headers={"Accept": "application/sparql-results+json"}).status_code == 200
+    assert lane.prepare(environ(fresh)) is not None  # in memory: evaluated on the loop
+    lane.loop_below = None  # as create_app sets it for a disk store or a remote endpoint
+    assert lane.prepare(environ(LABEL.format(iri=programs[6]))) is None
+    assert lane.prepare(environ(cached)).cache_use == "hit"
+    disk = create_app({"STORE_PATH": str(seed_store), "SPARQL_BACKEND_URL": "http://127.0.0.1:9/sparql"})
+    assert disk.extensions["healthkg.lane"].loop_below is None
