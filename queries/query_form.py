@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 # A request reads its text's shape up to three times (server, dataset check, prefixes);
@@ -65,17 +65,19 @@ class QueryShape:
     form: str | None
     dataset_clause: bool = False
     service: bool = False
-    # The text without comments, its IRIs and strings replaced by placeholders and its white
-    # space collapsed: queries that differ only in the entity or label they ask about share it
+    # The text without comments, its IRIs and strings replaced by placeholders and each run of
+    # white space made one space (tokens that touch stay touching): queries that differ only in the entity or label they ask about share it
     # (and usually their cost), and so share everything above, which is read from it.
     template: str = ""
     text: str = field(default="", repr=False, compare=False)
 
-    @cached_property
+    @property
     def prefixes(self) -> dict[str, str]:
         """The prologue's prefix declarations, read on demand: only graph serialisation needs them."""
-        declared: dict[str, str] = {}
-        _after_prologue(list(_tokens(self.text)), declared)
+        if (declared := self.__dict__.get("_prefixes")) is None:
+            declared = {}
+            _after_prologue(list(_tokens(self.text)), declared)
+            object.__setattr__(self, "_prefixes", declared)  # a cache, not a change: the shape is frozen
         return declared
 
     @property

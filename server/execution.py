@@ -183,7 +183,8 @@ class TemplateCosts:
         key = self._key(template)
         with self._lock:
             runs, cost = self._runs.get(key, (0, cpu))
-            self._runs[key] = (runs + 1 if cheap and runs >= 0 else -1, cost + (cpu - cost) / 5)
+            moved = cost + (cpu - cost) / 5 if cheap else max(cost, cpu)  # inf (a timeout) stays inf, not NaN
+            self._runs[key] = (runs + 1 if cheap and runs >= 0 else -1, moved)
             self._runs.move_to_end(key)
             if len(self._runs) > self.capacity:
                 self._runs.popitem(last=False)
