@@ -126,6 +126,44 @@ class HttpClient:
 
 
 @pytest.fixture(scope="session")
+def labelled_programs(seed_store: Path) -> list[str]:
+    """IRIs of the seed's programs that have a label (the first 12 in IRI order)."""
+    from healthkg.queries.backends import LocalBackend
+    from healthkg.queries.store import open_store
+
+    rows = LocalBackend(open_store(seed_store)).select(
+        "SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/healthkg/ontology#Program> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?p LIMIT 12")
+    return [row["p"]["value"] for row in rows["results"]["bindings"]]
+
+
+@dataclass
+class Hold:
+    """A route, ``/test-hold``, whose requests keep their thread until ``release`` is set."""
+
+    entered: threading.Event
+    release: threading.Event
+
+
+@pytest.fixture
+def hold_route() -> Callable[[Flask], Hold]:
+    """Add ``/test-hold`` to an app, to keep a request thread busy for as long as a test needs."""
+
+    def add(app: Flask) -> Hold:
+        hold = Hold(threading.Event(), threading.Event())
+
+        @app.route("/test-hold")
+        def held() -> str:
+            hold.entered.set()
+            hold.release.wait(20)
+            return "held"
+
+        return hold
+
+    return add
+
+
+@pytest.fixture(scope="session")
 def http_client() -> HttpClient:
     """One raw-HTTP helper for every protocol test (test modules cannot import each other)."""
     return HttpClient()

@@ -85,16 +85,10 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
 
 
 def test_requests_waiting_for_a_thread_are_a_gauge_not_a_warning_per_request(seed_store: Path, serve_app, http_client,
-                                                                              caplog) -> None:
+                                                                              hold_route, caplog) -> None:
     app = create_app({"STORE_PATH": str(seed_store)})
-    entered, release = threading.Event(), threading.Event()
-
-    @app.route("/test-hold")
-    def hold() -> str:
-        entered.set()
-        release.wait(10)
-        return "held"
-
+    hold = hold_route(app)
+    entered, release = hold.entered, hold.release
     server = serve_app(app, threads=1)
     waiting = app.extensions[WAITING]
     clients = [threading.Thread(target=http_client.request, args=(f"{server.url}/test-hold",))]

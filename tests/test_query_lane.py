@@ -105,15 +105,6 @@ def test_answers_expected_small_are_not_written_row_by_row(monkeypatch: pytest.M
         _stream(LocalBackend(store), "SELECT * WHERE { ?s ?p ?o }", 100, False)
 
 
-@pytest.fixture
-def labelled(seed_store: Path) -> list[str]:
-    """IRIs of the seed's programs, each with a label."""
-    rows = LocalBackend(open_store(seed_store)).select(
-        "SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/healthkg/ontology#Program> ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?p LIMIT 12")
-    return [row["p"]["value"] for row in rows["results"]["bindings"]]
-
-
 def _respond_counter(app, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     lane = app.wsgi_app
     assert isinstance(lane, QueryLane)
@@ -132,21 +123,21 @@ KEPT_HEADERS = ("Content-Type", "Content-Length", "Vary", "Access-Control-Allow-
 
 
 def test_the_lane_answers_repeated_lookups_exactly_as_the_view_does(
-        seed_store: Path, serve_app, http_client, labelled: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        seed_store: Path, serve_app, http_client, labelled_programs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     fast = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     full = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "INLINE_QUERY_SECONDS": 0})
     answered_by_lane = _respond_counter(fast, monkeypatch)
     servers = serve_app(fast), serve_app(full)
     headers = {**SPARQL_QUERY, "Cache-Control": "no-cache", "Origin": "https://example.org"}
-    for iri in labelled:
+    for iri in labelled_programs:
         text = LABEL.format(iri=iri).encode()
         (status, got, body), (_, expected, expected_body) = (
             http_client.request(server.sparql, "POST", text, headers) for server in servers)
         assert status == 200 and body == expected_body and json.loads(body)["results"]["bindings"]
         assert [got[h] for h in KEPT_HEADERS] == [expected[h] for h in KEPT_HEADERS]
-    assert len(answered_by_lane) == len(labelled) - INLINE_AFTER  # the first runs measured the template
-    assert fast.extensions["healthkg.runner"].costs.is_cheap(shape(LABEL.format(iri=labelled[0])).template)
-    assert not full.extensions["healthkg.runner"].costs.is_cheap(shape(LABEL.format(iri=labelled[0])).template)
+    assert len(answered_by_lane) == len(labelled_programs) - INLINE_AFTER  # the first runs measured the template
+    assert fast.extensions["healthkg.runner"].costs.is_cheap(shape(LABEL.format(iri=labelled_programs[0])).template)
+    assert not full.extensions["healthkg.runner"].costs.is_cheap(shape(LABEL.format(iri=labelled_programs[0])).template)
 
 
 def test_cache_hits_in_the_lane_are_logged_counted_and_cors_annotated(
@@ -259,14 +250,14 @@ def test_the_lane_reads_a_query_string_as_the_view_does_or_not_at_all(query_stri
 
 
 def test_the_lane_keeps_the_row_cap_and_origin_lists_as_the_view_does(
-        seed_store: Path, serve_app, http_client, labelled: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        seed_store: Path, serve_app, http_client, labelled_programs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     config = {"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "MAX_ROWS": 2,
               "CORS_ORIGINS": "https://a.example, https://b.example"}
     fast, full = create_app(config), create_app({**config, "INLINE_QUERY_SECONDS": 0})
     answered_by_lane = _respond_counter(fast, monkeypatch)
     servers = serve_app(fast), serve_app(full)
     headers = {"Cache-Control": "no-cache", "Origin": "https://b.example"}
-    for iri in labelled[:INLINE_AFTER + 2]:
+    for iri in labelled_programs[:INLINE_AFTER + 2]:
         url = "{}?" + urlencode({"query": f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o"})
         (status, got, body), (_, expected, expected_body) = (
             http_client.request(url.format(server.sparql), headers=headers) for server in servers)

@@ -38,29 +38,15 @@ class Held:
 
 
 @pytest.fixture
-def programs(seed_store: Path) -> list[str]:
-    rows = LocalBackend(open_store(seed_store)).select(
-        "SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/healthkg/ontology#Program> ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?p LIMIT 8")
-    return [row["p"]["value"] for row in rows["results"]["bindings"]]
-
-
-@pytest.fixture
-def held(seed_store: Path, serve_app, http_client, programs: list[str]) -> Iterator[Held]:
+def held(seed_store: Path, serve_app, http_client, hold_route, labelled_programs: list[str]) -> Iterator[Held]:
     """A served app with one request thread, the label template learnt, and that thread then held."""
     app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
-    entered, release = threading.Event(), threading.Event()
-
-    @app.route("/test-hold")
-    def hold() -> str:
-        entered.set()
-        release.wait(20)
-        return "held"
-
+    hold = hold_route(app)
+    entered, release = hold.entered, hold.release
     server = serve_app(app, threads=1)
-    for iri in programs[:INLINE_AFTER]:
+    for iri in labelled_programs[:INLINE_AFTER]:
         assert http_client.request(server.sparql, "POST", LABEL.format(iri=iri).encode(), POST)[0] == 200
-    assert _get(server.url, COUNT.format(iri=programs[1]))[0] == 200  # one run: cached, not known to be cheap
+    assert _get(server.url, COUNT.format(iri=labelled_programs[1]))[0] == 200  # one run: cached, not known to be cheap
     holder = threading.Thread(target=http_client.request, args=(f"{server.url}/test-hold",))
     holder.start()
     assert entered.wait(10)
@@ -89,21 +75,21 @@ def _labels(body: bytes) -> list[str]:
 
 
 def test_cheap_lookups_and_cache_hits_are_answered_while_every_request_thread_is_busy(
-        held: Held, programs: list[str], seed_store: Path) -> None:
+        held: Held, labelled_programs: list[str], seed_store: Path) -> None:
     backend = LocalBackend(open_store(seed_store))
-    for iri in programs[INLINE_AFTER:]:
+    for iri in labelled_programs[INLINE_AFTER:]:
         text = LABEL.format(iri=iri)
         status, body = _get(held.url, text)
         assert status == 200
         assert _labels(body) == [row["label"]["value"] for row in backend.select(text)["results"]["bindings"]] != []
-    status, body = _get(held.url, COUNT.format(iri=programs[1]))  # from the result cache
+    status, body = _get(held.url, COUNT.format(iri=labelled_programs[1]))  # from the result cache
     assert status == 200 and int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 0
 
 
 def test_other_requests_wait_for_a_request_thread_and_keep_their_body(held: Held, http_client,
-                                                                        programs: list[str]) -> None:
+                                                                        labelled_programs: list[str]) -> None:
     answers: list[tuple[int, bytes]] = []
-    text = COUNT.format(iri=programs[0]).encode()  # a template never run before: not known to be cheap
+    text = COUNT.format(iri=labelled_programs[0]).encode()  # a template never run before: not known to be cheap
     waiting = threading.Thread(target=lambda: answers.append(
         http_client.request(f"{held.url}/sparql", "POST", text, POST)[::2]))
     waiting.start()
@@ -126,12 +112,12 @@ def _read_response(stream: BinaryIO) -> tuple[int, bytes]:
 
 
 def test_pipelined_requests_are_answered_in_order_whichever_thread_serves_them(
-        seed_store: Path, serve_app, http_client, programs: list[str]) -> None:
+        seed_store: Path, serve_app, http_client, labelled_programs: list[str]) -> None:
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}), threads=1)
-    for iri in programs[:INLINE_AFTER]:
+    for iri in labelled_programs[:INLINE_AFTER]:
         http_client.request(server.sparql, "POST", LABEL.format(iri=iri).encode(), POST)
-    texts = [LABEL.format(iri=programs[4]), COUNT.format(iri=programs[5]), LABEL.format(iri=programs[6]),
-             LABEL.format(iri=programs[7])]
+    texts = [LABEL.format(iri=labelled_programs[4]), COUNT.format(iri=labelled_programs[5]), LABEL.format(iri=labelled_programs[6]),
+             LABEL.format(iri=labelled_programs[7])]
     parts = urlsplit(server.url)
     wire = b"".join(
         f"POST /sparql HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/sparql-query\r\n"
@@ -162,8 +148,8 @@ def test_a_template_leaves_the_loop_when_its_runs_grow_dear_and_comes_back_when_
     assert not costs.is_cheap("t")
 
 
-def test_long_requests_are_not_read_on_the_loop_thread(held: Held, programs: list[str]) -> None:
-    padded = LABEL.format(iri=programs[INLINE_AFTER]) + "\n#" + "x" * LOOP_REQUEST_BYTES  # same template
+def test_long_requests_are_not_read_on_the_loop_thread(held: Held, labelled_programs: list[str]) -> None:
+    padded = LABEL.format(iri=labelled_programs[INLINE_AFTER]) + "\n#" + "x" * LOOP_REQUEST_BYTES  # same template
     answers: list[tuple[int, bytes]] = []
     waiting = threading.Thread(target=lambda: answers.append(_get(held.url, padded, timeout=20)))
     waiting.start()
@@ -175,23 +161,23 @@ def test_long_requests_are_not_read_on_the_loop_thread(held: Held, programs: lis
 
 
 def test_without_the_in_memory_store_the_loop_thread_only_answers_from_the_cache(
-        seed_store: Path, programs: list[str]) -> None:
+        seed_store: Path, labelled_programs: list[str]) -> None:
     app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     lane = app.extensions["healthkg.lane"]
     client = app.test_client()
-    for iri in programs[:INLINE_AFTER]:
+    for iri in labelled_programs[:INLINE_AFTER]:
         client.post("/sparql", data=LABEL.format(iri=iri), headers=POST)
 
     def environ(text: str) -> dict:
         return EnvironBuilder(path="/sparql", query_string={"query": text},
                               headers={"Accept": "application/sparql-results+json"}).get_environ()
 
-    fresh, cached = LABEL.format(iri=programs[4]), LABEL.format(iri=programs[5])
+    fresh, cached = LABEL.format(iri=labelled_programs[4]), LABEL.format(iri=labelled_programs[5])
     assert client.get("/sparql", query_string={"query": cached},
                       headers={"Accept": "application/sparql-results+json"}).status_code == 200
     assert lane.prepare(environ(fresh)) is not None  # in memory: evaluated on the loop
     lane.loop_below = None  # as create_app sets it for a disk store or a remote endpoint
-    assert lane.prepare(environ(LABEL.format(iri=programs[6]))) is None
+    assert lane.prepare(environ(LABEL.format(iri=labelled_programs[6]))) is None
     assert lane.prepare(environ(cached)).cache_use == "hit"
     disk = create_app({"STORE_PATH": str(seed_store), "SPARQL_BACKEND_URL": "http://127.0.0.1:9/sparql"})
     assert disk.extensions["healthkg.lane"].loop_below is None
