@@ -88,25 +88,16 @@ class QueryLane:
         self.app = app
         self.inner = inner
         # Only the embedded in-memory store evaluates on the loop thread: a remote endpoint or the
-        # disk spends its time waiting, which the CPU-time measure of a template does not see.
+        # disk spends its time waiting, which the CPU-time measure of a template does not see. A
+        # bound of 0 admits no template, so the loop thread then answers from the cache only.
         local = app.config["IN_MEMORY"] and not app.config["SPARQL_BACKEND_URL"]
-        self.loop_below: float | None = float(app.config["LOOP_QUERY_SECONDS"]) if local else None
+        self.loop_below = float(app.config["LOOP_QUERY_SECONDS"]) if local else 0.0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if (prepared := environ.get(PREPARED)) is not None:
-            return self._respond(environ, start_response, prepared.answer, prepared.cache_use, prepared.started)
-        method = environ.get("REQUEST_METHOD")
-        if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
+        prepared = environ.get(PREPARED) or self._prepare(environ, None)
+        if prepared is None:
             return self.inner(environ, start_response)
-        started = time.perf_counter()
-        body = self._body(environ) if method == "POST" else b""
-        if body is None:
-            return self.inner(environ, start_response)
-        answered = self._answer(environ, body)
-        if answered is None:
-            return self.inner(environ, start_response)
-        answer, cache_use = answered
-        return self._respond(environ, start_response, answer, cache_use, started)
+        return self._respond(environ, start_response, prepared.answer, prepared.cache_use, prepared.started)
 
     def prepare(self, environ: dict[str, Any]) -> Prepared | None:
         """The answer to a request that can be given at once: from the result cache, or by a
@@ -117,12 +108,17 @@ class QueryLane:
         handing it to a request thread; everything else goes to the request threads as before.
         ``environ`` is thrown away afterwards, so the request's body must be read again from the start.
         """
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") not in ("GET", "POST"):
+        return self._prepare(environ, self.loop_below)
+
+    def _prepare(self, environ: dict[str, Any], below: float | None) -> Prepared | None:
+        """The lane's answer, evaluating only templates that lately cost under ``below`` CPU seconds
+        (None: any cheap template), or None to leave the request to the view."""
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
             return None
         started = time.perf_counter()
-        body = self._body(environ) if environ["REQUEST_METHOD"] == "POST" else b""
-        evaluate = self.loop_below is not None
-        if body is None or (answered := self._answer(environ, body, self.loop_below, evaluate)) is None:
+        body = self._body(environ) if method == "POST" else b""
+        if body is None or (answered := self._answer(environ, body, below)) is None:
             return None
         return Prepared(*answered, started)
 
@@ -143,12 +139,10 @@ class QueryLane:
         environ["wsgi.input"] = io.BytesIO(body)
         return body  # type: ignore[no-any-return]
 
-    def _answer(self, environ: dict[str, Any], body: bytes, below: float | None = None,
-                evaluate: bool = True) -> tuple[CachedAnswer, str] | None:
+    def _answer(self, environ: dict[str, Any], body: bytes, below: float | None) -> tuple[CachedAnswer, str] | None:
         """The answer and how the cache was used, or None to leave the request to the view.
 
-        ``below``: evaluate only templates that lately cost less CPU seconds than this;
-        ``evaluate=False``: answer from the cache only.
+        ``below``: evaluate only templates that lately cost less CPU seconds than this.
         """
         config = self.app.config
         operation = _plain_query(environ, body)
@@ -172,8 +166,6 @@ class QueryLane:
         use_cache = "no-cache" not in environ.get("HTTP_CACHE_CONTROL", "")
         if use_cache and (cached := cache.get(key, count_miss=False)) is not None:
             return cached, "hit"
-        if not evaluate:
-            return None
         try:
             outcome = runner.run_if_cheap(
                 lambda sink, small: snapshot.backend.stream(operation.text, operation.dataset,

@@ -176,8 +176,8 @@ def test_without_the_in_memory_store_the_loop_thread_only_answers_from_the_cache
     assert client.get("/sparql", query_string={"query": cached},
                       headers={"Accept": "application/sparql-results+json"}).status_code == 200
     assert lane.prepare(environ(fresh)) is not None  # in memory: evaluated on the loop
-    lane.loop_below = None  # as create_app sets it for a disk store or a remote endpoint
+    lane.loop_below = 0.0  # as create_app sets it for a disk store or a remote endpoint
     assert lane.prepare(environ(LABEL.format(iri=labelled_programs[6]))) is None
     assert lane.prepare(environ(cached)).cache_use == "hit"
     disk = create_app({"STORE_PATH": str(seed_store), "SPARQL_BACKEND_URL": "http://127.0.0.1:9/sparql"})
-    assert disk.extensions["healthkg.lane"].loop_below is None
+    assert disk.extensions["healthkg.lane"].loop_below == 0
