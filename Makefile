@@ -10,9 +10,9 @@ export HEALTHKG_STORE HEALTHKG_HOST HEALTHKG_PORT
 SOURCES := setup.cfg pyproject.toml
 # What a build reads or runs: documents, curated data, the ontology and its checks, the loaders, the pipeline.
 INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/*.py ontology/vocab/*.ttl \
-	ontology/qc/*.rq loaders/*.py loaders/*.tsv cli/pipeline.py)
+	ontology/qc/*.rq loaders/*.py loaders/*.tsv checks/*.py engine/store.py cli/pipeline.py)
 
-.PHONY: install install-test serve build test bench clean browser vendor node
+.PHONY: install install-test serve build test lint bench clean browser vendor node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,10 @@ build: $(HEALTHKG_STORE)/build.json
 serve: build
 	$(BIN)/healthkg serve --store $(HEALTHKG_STORE) --host $(HEALTHKG_HOST) --port $(HEALTHKG_PORT)
 
-test: install-test browser
+lint: install-test
+	$(BIN)/ruff check .
+
+test: lint browser
 	$(BIN)/pytest
 
 # The benchmark, never part of `make test` (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k,1M --repeat 3"

@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         except ParameterError as error:
             print(f"| {query.name} | {error} | | | |")
             continue
-        where_ms, inline_ms = timed(client, api, args.reps, args.seconds), timed(client, inline, args.reps, args.seconds)
+        where_ms, inline_ms = (
+            timed(client, api, args.reps, args.seconds),
+            timed(client, inline, args.reps, args.seconds),
+        )
         shown = ", ".join(f"{k}={v.rsplit('/', 1)[-1]}" for k, v in values.items())
         print(f"| {query.name} | {shown} | {where_ms:,.1f} | {inline_ms:,.1f} | {where_ms / inline_ms:,.1f}× |")
     return 0

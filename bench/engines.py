@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from healthkg.queries.store import BuildInfo, write_store
+from healthkg.engine.store import BuildInfo, write_store
 
 BIN = Path(sys.executable).parent
 ENGINES = ("healthkg", "healthkg-disk", "oxigraph-disk", "oxigraph-memory", "rdflib-endpoint")

@@ -56,22 +56,47 @@ QUALIFIERS = [
     ("臨床", "Clinical"), ("基盤的", "Foundational"), ("横断的", "Cross-cutting"), ("実践的", "Applied"),
 ]
 TOPICS = [
-    ("がん", "cancer", "cancer"), ("認知症", "dementia", "dementia"), ("感染症", "infectious disease", "infectious"),
-    ("難病", "intractable disease", "intractable"), ("生活習慣病", "lifestyle disease", "lifestyle"),
-    ("精神疾患", "mental disorder", "psych-neuro"), ("小児疾患", "paediatric disease", "child-maternal"),
-    ("循環器疾患", "cardiovascular disease", "lifestyle"), ("糖尿病", "diabetes", "lifestyle"),
-    ("希少疾患", "rare disease", "intractable"), ("神経変性疾患", "neurodegenerative disease", "psych-neuro"),
-    ("ワクチン", "vaccine", "infectious"), ("免疫療法", "immunotherapy", "cancer"), ("周産期医療", "perinatal care", "child-maternal"),
-    ("再生医療", "regenerative medicine", None), ("遺伝子治療", "gene therapy", None), ("医療機器", "medical device", None),
-    ("ゲノム医療", "genomic medicine", None), ("創薬", "drug discovery", None), ("医療データ", "health data", None),
-    ("人工知能", "artificial intelligence", None), ("バイオバンク", "biobank", None), ("細胞治療", "cell therapy", None),
+    ("がん", "cancer", "cancer"),
+    ("認知症", "dementia", "dementia"),
+    ("感染症", "infectious disease", "infectious"),
+    ("難病", "intractable disease", "intractable"),
+    ("生活習慣病", "lifestyle disease", "lifestyle"),
+    ("精神疾患", "mental disorder", "psych-neuro"),
+    ("小児疾患", "paediatric disease", "child-maternal"),
+    ("循環器疾患", "cardiovascular disease", "lifestyle"),
+    ("糖尿病", "diabetes", "lifestyle"),
+    ("希少疾患", "rare disease", "intractable"),
+    ("神経変性疾患", "neurodegenerative disease", "psych-neuro"),
+    ("ワクチン", "vaccine", "infectious"),
+    ("免疫療法", "immunotherapy", "cancer"),
+    ("周産期医療", "perinatal care", "child-maternal"),
+    ("再生医療", "regenerative medicine", None),
+    ("遺伝子治療", "gene therapy", None),
+    ("医療機器", "medical device", None),
+    ("ゲノム医療", "genomic medicine", None),
+    ("創薬", "drug discovery", None),
+    ("医療データ", "health data", None),
+    ("人工知能", "artificial intelligence", None),
+    ("バイオバンク", "biobank", None),
+    ("細胞治療", "cell therapy", None),
 ]
 ACTIVITIES = [
-    ("研究開発", "research and development"), ("実用化研究", "translational research"), ("基盤整備", "infrastructure"),
-    ("開発支援", "development support"), ("臨床研究", "clinical research"), ("推進", "promotion"),
-    ("創出", "creation"), ("評価手法確立", "evaluation methods"), ("人材育成", "human resources"),
+    ("研究開発", "research and development"),
+    ("実用化研究", "translational research"),
+    ("基盤整備", "infrastructure"),
+    ("開発支援", "development support"),
+    ("臨床研究", "clinical research"),
+    ("推進", "promotion"),
+    ("創出", "creation"),
+    ("評価手法確立", "evaluation methods"),
+    ("人材育成", "human resources"),
 ]
-KINDS = [("事業", "Program"), ("推進事業", "Promotion Program"), ("プログラム", "Programme"), ("研究事業", "Research Program")]
+KINDS = [
+    ("事業", "Program"),
+    ("推進事業", "Promotion Program"),
+    ("プログラム", "Programme"),
+    ("研究事業", "Research Program"),
+]
 MINISTRY_WEIGHTS = {"mhlw": 8, "mext": 6, "meti": 3}  # by IRI suffix; others weigh 1
 DISEASE_CODES = ["cancer", "lifestyle", "psych-neuro", "dementia", "intractable", "child-maternal", "infectious"]
 
@@ -101,8 +126,11 @@ class Reference:
             return {row["code"].value: row["x"] for row in rows}  # type: ignore[union-attr,index]
 
         def short_marker(iri: NamedNode, code: str) -> str:
-            alts = [q.object.value for q in store.quads_for_pattern(iri, NamedNode(SKOS_ALT), None)
-                    if isinstance(q.object, Literal) and q.object.language == "ja"]
+            alts = [
+                q.object.value
+                for q in store.quads_for_pattern(iri, NamedNode(SKOS_ALT), None)
+                if isinstance(q.object, Literal) and q.object.language == "ja"
+            ]
             return min(alts, key=len) if alts else code
 
         ministries = [(iri, short_marker(iri, code)) for code, iri in sorted(coded("Ministry").items())]
@@ -171,10 +199,17 @@ class Generator:
             last = min(LAST_YEAR, first + rng.randint(2, 9))
             home = rng.choice(self.ref.projects)
             program = Program(
-                iri=nn(program_iri(ja)), ja=ja, en=en,
-                ministry=rng.choices(self.ref.ministries, weights=[MINISTRY_WEIGHTS.get(m.value.rsplit("-", 1)[-1], 1)
-                                                                   for m, _ in self.ref.ministries])[0],
-                diseases=diseases, home=home, first_year=first, last_year=last,
+                iri=nn(program_iri(ja)),
+                ja=ja,
+                en=en,
+                ministry=rng.choices(
+                    self.ref.ministries,
+                    weights=[MINISTRY_WEIGHTS.get(m.value.rsplit("-", 1)[-1], 1) for m, _ in self.ref.ministries],
+                )[0],
+                diseases=diseases,
+                home=home,
+                first_year=first,
+                last_year=last,
                 base_oku=round(rng.lognormvariate(2.0, 1.1), 1) + 0.1,
                 route="inhouse" if rng.random() < 0.15 else "amed",
             )
@@ -193,9 +228,12 @@ class Generator:
                 oku = Decimal(str(max(0.1, round(amount, 1))))
                 grouped[(year, program.home, program.route)].append(Line(program, year, program.home, oku, "no"))
                 if program.relisted_in is not None:
-                    share = oku if program.relisting == "duplicate" else Decimal(str(max(0.1, round(float(oku) * 0.3, 1))))
+                    share = (
+                        oku if program.relisting == "duplicate" else Decimal(str(max(0.1, round(float(oku) * 0.3, 1))))
+                    )
                     grouped[(year, program.relisted_in, program.route)].append(
-                        Line(program, year, program.relisted_in, share, program.relisting))
+                        Line(program, year, program.relisted_in, share, program.relisting)
+                    )
                 amount *= rng.uniform(0.8, 1.25)
         for key in grouped:  # a few lines per section share one figure, as program groups do
             section = grouped[key]
@@ -223,19 +261,24 @@ class Generator:
                 yield Quad(p.iri, nn(HKG.concernsDiseaseArea), disease, register)
         grouped = self.lines(programs, rng)
         by_document: dict[tuple[int, NamedNode], list[tuple[str, list[Line]]]] = defaultdict(list)
-        for (year, project, route), section in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])):
+        for (year, project, route), section in sorted(
+            grouped.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])
+        ):
             by_document[(year, project)].append((route, section))
         for (year, project), sections in by_document.items():
             yield from self.documents(year, project, sections, rng)
 
-    def documents(self, year: int, project: NamedNode, sections: list[tuple[str, list[Line]]],
-                  rng: random.Random) -> Iterator[Quad]:
+    def documents(
+        self, year: int, project: NamedNode, sections: list[tuple[str, list[Line]]], rng: random.Random
+    ) -> Iterator[Quad]:
         """One deck per (year, project), split into parts of at most LINES_PER_DOCUMENT lines."""
         project_code = project.value.rsplit("/", 1)[-1]
         rows = [(route, line) for route, section in sections for line in section]
         for part, start in enumerate(range(0, len(rows), LINES_PER_DOCUMENT), start=1):
             slug = f"synthetic-fy{year}-{project_code}-{part}"
-            yield from DocumentWriter(self.ref, slug, year, project, rng).write(rows[start:start + LINES_PER_DOCUMENT])
+            yield from DocumentWriter(self.ref, slug, year, project, rng).write(
+                rows[start : start + LINES_PER_DOCUMENT]
+            )
 
 
 class DocumentWriter:
@@ -277,7 +320,11 @@ class DocumentWriter:
         ]
 
     def write(self, rows: list[tuple[str, Line]]) -> Iterator[Quad]:
-        title = f"令和{self.year - 2018}年度 予算資料(合成)" if self.year >= 2019 else f"平成{self.year - 1988}年度 予算資料(合成)"
+        title = (
+            f"令和{self.year - 2018}年度 予算資料(合成)"
+            if self.year >= 2019
+            else f"平成{self.year - 1988}年度 予算資料(合成)"
+        )
         digest = hashlib.sha256(f"{self.slug}:{len(rows)}".encode()).hexdigest()
         doc = self.document
         yield self.q(doc, RDF_TYPE, nn(HKG.PolicyDocument))
@@ -389,8 +436,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(serialize(quads, format=RdfFormat.N_QUADS) or b"")
     graphs = len({q.graph_name for q in quads if not isinstance(q.graph_name, DefaultGraph)})
-    summary = {"file": str(args.out), "quads": len(quads), "graphs": graphs, "seed": args.seed,
-               "seconds": round(time.monotonic() - started, 1)}
+    summary = {
+        "file": str(args.out),
+        "quads": len(quads),
+        "graphs": graphs,
+        "seed": args.seed,
+        "seconds": round(time.monotonic() - started, 1),
+    }
     print(json.dumps(summary))
     return 0
 

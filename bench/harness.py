@@ -307,16 +307,25 @@ def main(argv: list[str] | None = None) -> int:
         each.add_argument("--warm-seconds", type=float, default=Budget.warm_seconds_per_query,
                           help="time budget of the warm runs of one query (fewer runs when a query is slow)")
         each.add_argument("--exclude", action="append", default=[], help="leave this analytical query out")
-        each.add_argument("--warm-reps", type=int, default=Budget.warm_reps, help="at most this many warm runs per query")
+        each.add_argument("--warm-reps", type=int, default=Budget.warm_reps,
+                          help="at most this many warm runs per query")
         each.add_argument("--out", type=Path, help="write JSON here (default: stdout)")
     args = parser.parse_args(argv)
-    budget = Budget(phase_seconds=args.phase_seconds, warm_reps=args.warm_reps, warm_seconds_per_query=args.warm_seconds)
+    budget = Budget(
+        phase_seconds=args.phase_seconds, warm_reps=args.warm_reps, warm_seconds_per_query=args.warm_seconds
+    )
     workload = Workload.load()
     if args.mode == "floor":
         result = floor(args.data, workload, budget, args.binding, args.exclude)
     else:
-        result = run_plan(lambda no_cache: HttpClient(args.url, args.timeout, no_cache), workload, budget, args.binding,
-                          args.pid, args.exclude)
+        result = run_plan(
+            lambda no_cache: HttpClient(args.url, args.timeout, no_cache),
+            workload,
+            budget,
+            args.binding,
+            args.pid,
+            args.exclude,
+        )
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

@@ -63,9 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     store = Store()
     store.load(path=str(data), format=RdfFormat.N_QUADS)  # as healthkg fills its store: the faster layout
-    record: dict[str, Any] = {"size": args.size, "machine": machine(), "started": datetime.now(timezone.utc).isoformat(),
-                              "load_seconds": {FLOOR: round(time.perf_counter() - started, 2)},
-                              "rss_kb": {FLOOR: memory(os.getpid())["VmRSS"] - before}, "loadavg": [loadavg()]}
+    record: dict[str, Any] = {
+        "size": args.size,
+        "machine": machine(),
+        "started": datetime.now(timezone.utc).isoformat(),
+        "load_seconds": {FLOOR: round(time.perf_counter() - started, 2)},
+        "rss_kb": {FLOOR: memory(os.getpid())["VmRSS"] - before},
+        "loadavg": [loadavg()],
+    }
     servers: dict[str, Server] = {}
     try:
         for name in [e for e in args.engines.split(",") if e]:
@@ -80,12 +85,17 @@ def main(argv: list[str] | None = None) -> int:
 
         uncached = {e: client(e, True) for e in engines}
         cached = {e: client(e, False) for e in engines}
-        programs = [b["program"]["value"] for b in json.loads(uncached[FLOOR].run(workload.sample.text))["results"]["bindings"]]
+        programs = [
+            b["program"]["value"] for b in json.loads(uncached[FLOOR].run(workload.sample.text))["results"]["bindings"]
+        ]
         entity = {"entity": programs[len(programs) // 2]}
-        texts = {q.name: render(q, entity if any(p.name == "entity" for p in q.params) else {}) for q in workload.analytical}
+        texts = {
+            q.name: render(q, entity if any(p.name == "entity" for p in q.params) else {}) for q in workload.analytical
+        }
 
-        latency: dict[str, dict[str, dict[str, list[float]]]] = {k: defaultdict(lambda: defaultdict(list))
-                                                                 for k in ("cold", "uncached", "cached")}
+        latency: dict[str, dict[str, dict[str, list[float]]]] = {
+            k: defaultdict(lambda: defaultdict(list)) for k in ("cold", "uncached", "cached")
+        }
         row_counts: dict[str, dict[str, int]] = defaultdict(dict)
         for round_no in range(args.rounds):
             for name, text in texts.items():
@@ -147,10 +157,17 @@ def render_markdown(record: dict[str, Any]) -> str:
     engines: list[str] = record["engines"]
     servers = [e for e in engines if e != FLOOR]
     lines = [f"### Interleaved, {record['size']} (load average {' → '.join(str(x) for x in record['loadavg'])})", ""]
-    for kind, title in (("cold", "cold (first run)"), ("uncached", "warm, Cache-Control: no-cache"),
-                        ("cached", "warm, cache allowed")):
-        lines += [f"Analytical, {title}: median ms (paired median ratio to the floor)", "",
-                  "| query | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
+    for kind, title in (
+        ("cold", "cold (first run)"),
+        ("uncached", "warm, Cache-Control: no-cache"),
+        ("cached", "warm, cache allowed"),
+    ):
+        lines += [
+            f"Analytical, {title}: median ms (paired median ratio to the floor)",
+            "",
+            "| query | " + " | ".join(engines) + " |",
+            "|---" * (len(engines) + 1) + "|",
+        ]
         per_engine: dict[str, list[float]] = defaultdict(list)
         for name, samples in record["latency"][kind].items():
             cells = []
@@ -158,26 +175,43 @@ def render_markdown(record: dict[str, Any]) -> str:
                 ratio = paired(samples, engine, FLOOR)
                 if ratio is not None and engine != FLOOR:
                     per_engine[engine].append(ratio)
-                cells.append(f"{statistics.median(samples[engine]):.1f}" + ("" if engine == FLOOR else f" ({ratio:.2f}×)"))
+                cells.append(
+                    f"{statistics.median(samples[engine]):.1f}" + ("" if engine == FLOOR else f" ({ratio:.2f}×)")
+                )
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines.append("| **geometric mean** | – | " + " | ".join(f"{geomean(per_engine[e]):.2f}×" for e in servers) + " |")
+        lines.append(
+            "| **geometric mean** | – | " + " | ".join(f"{geomean(per_engine[e]):.2f}×" for e in servers) + " |"
+        )
         lines.append("")
-    lines += [f"Point lookups, {record.get('per_burst')} fresh programs per cold burst: median q/s over bursts "
-              "(paired median ratio to oxigraph-memory / oxigraph-disk)", "",
-              "| engine | cold | warm (hot set) | warm, no-cache |", "|---|---|---|---|"]
+    lines += [
+        f"Point lookups, {record.get('per_burst')} fresh programs per cold burst: median q/s over bursts "
+        "(paired median ratio to oxigraph-memory / oxigraph-disk)",
+        "",
+        "| engine | cold | warm (hot set) | warm, no-cache |",
+        "|---|---|---|---|",
+    ]
     for engine in engines:
         cells = []
         for kind in ("cold", "warm", "uncached"):
             samples = record["qps"][kind]
             cell = f"{statistics.median(samples[engine]):,.0f}"
-            ratios = [f"{r:.2f}×" if (r := paired(samples, engine, base)) is not None else "—"
-                      for base in ("oxigraph-memory", "oxigraph-disk") if base in samples]
+            ratios = [
+                f"{r:.2f}×" if (r := paired(samples, engine, base)) is not None else "—"
+                for base in ("oxigraph-memory", "oxigraph-disk")
+                if base in samples
+            ]
             cells.append(cell + (f" ({' / '.join(ratios)})" if ratios else ""))
         lines.append(f"| {engine} | " + " | ".join(cells) + " |")
-    lines += ["", "| engine | ready after s | RSS MiB (floor: growth of the client process) | peak MiB |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| engine | ready after s | RSS MiB (floor: growth of the client process) | peak MiB |",
+        "|---|---|---|---|",
+    ]
     for engine in engines:
-        lines.append(f"| {engine} | {record['load_seconds'].get(engine, 0):.1f} | {record['rss_kb'][engine] / 1024:,.0f} | "
-                     f"{record.get('hwm_kb', {}).get(engine, 0) / 1024:,.0f} |")
+        lines.append(
+            f"| {engine} | {record['load_seconds'].get(engine, 0):.1f} | {record['rss_kb'][engine] / 1024:,.0f} | "
+            f"{record.get('hwm_kb', {}).get(engine, 0) / 1024:,.0f} |"
+        )
     mismatched = [f"{name}: {counts}" for name, counts in record["rows"].items() if len(set(counts.values())) > 1]
     if mismatched:
         lines += ["", "Row counts differ: " + "; ".join(mismatched)]

@@ -79,20 +79,46 @@ def main(argv: list[str] | None = None) -> int:
             texts = [render(workload.point, {"program": p}) for p in programs]
         else:
             entity = {"entity": programs[len(programs) // 2]}
-            texts = [render(q, entity if q.params and q.params[0].name == "entity" else {}) for q in workload.analytical]
+            texts = [
+                render(q, entity if q.params and q.params[0].name == "entity" else {}) for q in workload.analytical
+            ]
 
         def endless() -> Iterator[str]:
             while True:
                 yield from texts
 
         raw = out / f"{args.size}-{args.workload}{'-nocache' if args.no_cache else ''}{'-gil' if args.gil else ''}.raw"
-        recorder = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(server.pid), "--duration",
-                                     str(int(args.seconds)), "--rate", "100", "--nonblocking", "--format", "raw",
-                                     "--output", str(raw), *(["--gil"] if args.gil else [])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    preexec_fn=_die_with_parent)
+        recorder = subprocess.Popen(
+            [
+                str(BIN / "py-spy"),
+                "record",
+                "--pid",
+                str(server.pid),
+                "--duration",
+                str(int(args.seconds)),
+                "--rate",
+                "100",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                *(["--gil"] if args.gil else []),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
+        )
         result: dict[str, object] = {}
-        driver = threading.Thread(target=lambda: result.update(vars(throughput(
-            lambda: HttpClient(server.url, 120, args.no_cache), endless(), args.clients, 10**9, args.seconds))))
+        driver = threading.Thread(
+            target=lambda: result.update(
+                vars(
+                    throughput(
+                        lambda: HttpClient(server.url, 120, args.no_cache), endless(), args.clients, 10**9, args.seconds
+                    )
+                )
+            )
+        )
         driver.start()
         driver.join()
         _, errors = recorder.communicate(timeout=args.seconds + 60)
@@ -101,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         server.stop()
-    print(f"{args.workload}, {args.clients} clients, {'no-cache' if args.no_cache else 'cache allowed'}: "
-          f"{result.get('qps')} q/s, median {result.get('median_ms')} ms, p95 {result.get('p95_ms')} ms")
+    print(
+        f"{args.workload}, {args.clients} clients, {'no-cache' if args.no_cache else 'cache allowed'}: "
+        f"{result.get('qps')} q/s, median {result.get('median_ms')} ms, p95 {result.get('p95_ms')} ms"
+    )
     print(summarise(raw, args.top))
     return 0
 

@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="analytical queries left out for slow pairs (rdflib-endpoint did not finish "
                              "year-over-year at 100k within 140 s)")
     parser.add_argument("--skip", default="", help="engine@size pairs not run at all")
-    parser.add_argument("--engine-timeout", type=float, default=3600.0, help="seconds before one engine run is abandoned")
+    parser.add_argument(
+        "--engine-timeout", type=float, default=3600.0, help="seconds before one engine run is abandoned"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out" / datetime.now().strftime("%Y%m%dT%H%M%S"))
     args = parser.parse_args(argv)
     engines = [e for e in args.engines.split(",") if e]
@@ -122,25 +124,46 @@ def main(argv: list[str] | None = None) -> int:
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-        "seed": args.seed, "binding": args.binding, "phase_seconds": args.phase_seconds, "oxigraph_cli": subprocess.run(
-            [str(BIN / "oxigraph"), "--version"], capture_output=True, text=True).stdout.strip(), "runs": []}
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "seed": args.seed,
+        "binding": args.binding,
+        "phase_seconds": args.phase_seconds,
+        "oxigraph_cli": subprocess.run(
+            [str(BIN / "oxigraph"), "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+        "runs": [],
+    }
     for size in [s for s in args.sizes.split(",") if s]:
         data = dataset(size, args.seed, (HERE / "out" / "data").resolve())
         quads = sum(1 for _ in data.open("rb"))
         for repeat in range(args.repeat):
-            order = engines[repeat % len(engines):] + engines[:repeat % len(engines)]
+            order = engines[repeat % len(engines) :] + engines[: repeat % len(engines)]
             for engine in [e for e in order if (e, size) not in skip]:
                 workdir = args.out / "work" / size / engine
                 workdir.mkdir(parents=True, exist_ok=True)
                 is_slow = (engine, size) in slow
-                options = ["--binding", args.binding, "--warm-seconds", str(args.warm_seconds),
-                           "--phase-seconds", str(args.phase_seconds / 4 if is_slow else args.phase_seconds)]
+                options = [
+                    "--binding",
+                    args.binding,
+                    "--warm-seconds",
+                    str(args.warm_seconds),
+                    "--phase-seconds",
+                    str(args.phase_seconds / 4 if is_slow else args.phase_seconds),
+                ]
                 if is_slow and engine != FLOOR:
-                    options += ["--timeout", "60", "--warm-reps", "3",
-                                *[f"--exclude={q}" for q in args.slow_exclude.split(",") if q]]
-                print(f"[{datetime.now():%H:%M:%S}] {size} ({quads} quads) repeat {repeat + 1}: {engine}"
-                      f"{' (capped)' if is_slow else ''}", flush=True)
+                    options += [
+                        "--timeout",
+                        "60",
+                        "--warm-reps",
+                        "3",
+                        *[f"--exclude={q}" for q in args.slow_exclude.split(",") if q],
+                    ]
+                print(
+                    f"[{datetime.now():%H:%M:%S}] {size} ({quads} quads) repeat {repeat + 1}: {engine}"
+                    f"{' (capped)' if is_slow else ''}",
+                    flush=True,
+                )
                 record = run_engine(engine, data, workdir, options, args.engine_timeout)
                 record.update(size=size, quads=quads, repeat=repeat, capped=is_slow)
                 results["runs"].append(record)

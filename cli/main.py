@@ -15,9 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
-from healthkg.queries.backends import Backend, BackendError, LocalBackend, RemoteBackend
+from healthkg.engine.backends import Backend, BackendError, LocalBackend, RemoteBackend
+from healthkg.engine.store import StoreMissing, default_store_path, open_store, read_info
 from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
-from healthkg.queries.store import StoreMissing, default_store_path, open_store, read_info
 
 store_option = click.option(
     "--store",
@@ -73,7 +73,7 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
         click.echo(f"warning: {cell['file']}:{cell['line']}: declared total {cell['declared_yen']} yen "
                    f"({cell['project']} FY{cell['fiscal_year']} {cell['route']}) but its lines add up to "
                    f"{cell['computed_yen']} yen")
-    from healthkg.ontology.audit import audit_store
+    from healthkg.checks.audit import audit_store
 
     click.echo(f"reasoner: HermiT found the graph consistent in {report.reasoning_seconds:.1f} s")
     click.echo("audit (details: healthkg audit):")
@@ -85,7 +85,7 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
 @store_option
 def validate_command(store: Path) -> None:
     """Run the build's quality checks on a built store."""
-    from healthkg.ontology.qc import run_qc
+    from healthkg.checks.qc import run_qc
 
     try:
         violations = run_qc(open_store(store))
@@ -221,9 +221,9 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
 
     ``--format prefixes`` writes instead the prefix table the server reads, regenerated from bioregistry.
     """
-    from healthkg.queries.export import export, parse_ntriples, store_triples
-    from healthkg.queries.jsonld import context_document, dumps, packaged_context
-    from healthkg.queries.prefixes import prefix_table
+    from healthkg.engine.export import export, parse_ntriples, store_triples
+    from healthkg.engine.jsonld import context_document, dumps, packaged_context
+    from healthkg.engine.prefixes import prefix_table
 
     if fmt == "prefixes":  # generated from the installed bioregistry, not from the store
         data = prefix_table().encode("utf-8")
@@ -267,7 +267,7 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
 @store_option
 def publish_command(endpoint: str, token: str | None, timeout: float, store: Path) -> None:
     """Load the built graph into a remote store through the Graph Store Protocol, one PUT per named graph."""
-    from healthkg.queries.publish import PublishError, publish
+    from healthkg.engine.publish import PublishError, publish
 
     total = 0
     try:
@@ -282,8 +282,8 @@ def publish_command(endpoint: str, token: str | None, timeout: float, store: Pat
 @cli.command("audit")
 @store_option
 def audit_command(store: Path) -> None:
-    """Print the audit: totals, repairs, programs without ministry, unlinked mentions, disagreements, skipped sources."""
-    from healthkg.ontology.audit import audit_store
+    """Print the audit: totals, repairs, unowned programs, unlinked mentions, disagreements, skipped rows."""
+    from healthkg.checks.audit import audit_store
 
     try:
         sections = audit_store(open_store(store))

@@ -1,7 +1,7 @@
 """The build, stage by stage: documents → loaders → named graphs → checks → store.
 
 Each stage has its home elsewhere (parsing in ``healthkg.loaders``, checks in
-``healthkg.ontology``, persistence in ``healthkg.queries.store``); this module
+``healthkg.checks``, persistence in ``healthkg.engine.store``); this module
 only runs them in order and reports what happened.
 """
 
@@ -18,16 +18,16 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Store
 from rdflib import RDF, Graph, URIRef
 
+from healthkg.checks.qc import Violation, run_qc
+from healthkg.checks.reasoning import InconsistentGraph, ReasonerUnavailable, infer
+from healthkg.checks.validation import store_graph
+from healthkg.engine.store import BuildInfo, write_store
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
 from healthkg.loaders.facts import SkippedFact, load_facts
 from healthkg.loaders.mappings import mapping_triples
 from healthkg.loaders.triples import document_graph_iri, document_slug, document_triples, fiscal_year_triples
 from healthkg.ontology import GRAPH, HKG, ontology_graph, reference_graph
-from healthkg.ontology.qc import Violation, run_qc
-from healthkg.ontology.reasoning import InconsistentGraph, ReasonerUnavailable, infer
-from healthkg.ontology.validation import store_graph
-from healthkg.queries.store import BuildInfo, write_store
 
 DOCUMENT_SUFFIXES = (".md", ".txt")
 
@@ -106,7 +106,9 @@ def assemble(documents: list[Path]) -> BuildReport:
         report.graphs[str(name)] = _add_graph(dataset, name, document_triples(extract))
         report.warnings.extend(f"{path}:{w.line}: {w.message}" for w in extract.warnings)
     _add_curated(report, dataset)
-    report.graphs[str(GRAPH.calendar)] = _add_graph(dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset)))
+    report.graphs[str(GRAPH.calendar)] = _add_graph(
+        dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset))
+    )
     report.nquads = dataset.dump(format=RdfFormat.N_QUADS) or b""
     report.store = dataset
     return report

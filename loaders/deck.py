@@ -247,7 +247,8 @@ class DeckParser:
             if project is None and heading.first not in warned:
                 warned.add(heading.first)
                 self.warnings.append(Warning_(
-                    heading.first, f"project heading not in the reference vocabulary: {name} — minted as a new integrated project"))
+                    heading.first, f"project heading not in the reference vocabulary: {name}"
+                    " — minted as a new integrated project"))
 
     def _warn_unmatched_relistings(self, sections: list[ProjectSection]) -> None:
         """A (再掲) line repeats a program of the same project and year and is left out of the total.
@@ -268,20 +269,24 @@ class DeckParser:
                 missing = [n for n in line.programs if (project, line.fiscal_year, match_key(n)) not in first]
                 if line.relisting == RELISTED_DUPLICATE and missing:
                     left_out = ": its figure is left out of the total" if line.amount is not None else ""
-                    self.warnings.append(Warning_(
-                        line.span.first,
-                        f"(再掲) of {' / '.join(missing)} has no first listing in {section.name} for FY{line.fiscal_year}"
-                        f" in this document{left_out}"))
+                    self.warnings.append(
+                        Warning_(
+                            line.span.first,
+                            f"(再掲) of {' / '.join(missing)} has no first listing"
+                            f" in {section.name} for FY{line.fiscal_year}"
+                            f" in this document{left_out}",
+                        )
+                    )
 
     def _front_matter(self, lines: list[SourceLine]) -> tuple[str, date | None, str | None]:
-        title = next((m[2].replace("**", "").strip() for l in lines if (m := _HEADING.match(l.text))), "")
+        title = next((m[2].replace("**", "").strip() for ln in lines if (m := _HEADING.match(ln.text))), "")
         issued, publisher = None, None
         for index, line in enumerate(lines[:40]):
             match = self.grammar.date.match(line.text)
             if match:
                 year = self.lexicon.gregorian(match["era"], match["year"])
                 issued = date(year, int(match["month"]), int(match["day"]))
-                following = next((l.text for l in lines[index + 1 :] if l.text), None)
+                following = next((ln.text for ln in lines[index + 1 :] if ln.text), None)
                 if following and not _HEADING.match(following) and len(following) <= 40:
                     publisher = following
                 break
@@ -346,7 +351,12 @@ class DeckParser:
                 in_header = False
                 group = [line]
                 index += 1
-                while index < len(body) and body[index].text and not _HEADING.match(body[index].text) and not _ITEM.match(body[index].text):
+                while (
+                    index < len(body)
+                    and body[index].text
+                    and not _HEADING.match(body[index].text)
+                    and not _ITEM.match(body[index].text)
+                ):
                     group.append(body[index])
                     index += 1
                 pending.append(("item", group))
@@ -355,8 +365,13 @@ class DeckParser:
                 route = self._route(line.text)
                 figure = self._amount(line)
                 if figure:
-                    self._declared_total(section, line, figure, route or (pending_route[0] if pending_route else None),
-                                         pending_route[1] if pending_route else line)
+                    self._declared_total(
+                        section,
+                        line,
+                        figure,
+                        route or (pending_route[0] if pending_route else None),
+                        pending_route[1] if pending_route else line,
+                    )
                     pending_route = None
                 elif route:
                     pending_route = (route, line)
@@ -371,31 +386,48 @@ class DeckParser:
             else:
                 self._block(section, group)
 
-    def _declared_total(self, section: ProjectSection, line: SourceLine, figure: tuple[Amount, int | None, re.Match[str]],
-                        route: URIRef | None, first: SourceLine) -> None:
+    def _declared_total(
+        self,
+        section: ProjectSection,
+        line: SourceLine,
+        figure: tuple[Amount, int | None, re.Match[str]],
+        route: URIRef | None,
+        first: SourceLine,
+    ) -> None:
         amount, year, _ = figure
         if year is None:
             raise DocumentError(self.path, line.number, "a project total must be era-dated (e.g. 令和2年度予算額…)")
         section.totals.append(
-            DeclaredTotal(year, route or self.lexicon.default_route, amount, bool(_PARTLY.search(line.text)),
-                          span_of([first] if first is line else [first, line]))
+            DeclaredTotal(
+                year,
+                route or self.lexicon.default_route,
+                amount,
+                bool(_PARTLY.search(line.text)),
+                span_of([first] if first is line else [first, line]),
+            )
         )
 
     def _section_year(self, section: ProjectSection, line: SourceLine) -> int:
         years = {total.fiscal_year for total in section.totals}
         if len(years) == 1:
             return years.pop()
-        reason = "its section declares no era-dated total" if not years else f"its section declares several years {sorted(years)}"
+        reason = (
+            "its section declares no era-dated total"
+            if not years
+            else f"its section declares several years {sorted(years)}"
+        )
         raise DocumentError(self.path, line.number, f"cannot tell the fiscal year of this budget figure: {reason}")
 
     def _item(self, section: ProjectSection, group: list[SourceLine]) -> None:
-        text = " ".join(l.text for l in group)
-        located = [(l, self._amount(l)) for l in group]
-        figures = [(l, f) for l, f in located if f]
+        text = " ".join(ln.text for ln in group)
+        located = [(ln, self._amount(ln)) for ln in group]
+        figures = [(ln, f) for ln, f in located if f]
         if not figures:
             return
         if len(figures) > 1:
-            self.warnings.append(Warning_(figures[1][0].number, "several budget figures in one item: the first is used"))
+            self.warnings.append(
+                Warning_(figures[1][0].number, "several budget figures in one item: the first is used")
+            )
         amount_line, (amount, year, match) = figures[0]
         body = _ITEM.match(text)[1]  # type: ignore[index]
         head, _, rest = body.partition(":")
@@ -410,27 +442,51 @@ class DeckParser:
     def _block(self, section: ProjectSection, block: list[SourceLine]) -> None:
         heading = block[0]
         names = _HEADING.match(heading.text)[2].replace("**", "").strip().lstrip("●").strip()  # type: ignore[index]
-        figure_at = next((i for i, l in enumerate(block) if self._amount(l)), None)
+        figure_at = next((i for i, ln in enumerate(block) if self._amount(ln)), None)
         if figure_at is None:
             duplicate = bool(_DUPLICATE.search(names))
             if not duplicate:
                 self.warnings.append(Warning_(heading.number, f"program block without a budget figure: {names}"))
             year = self._section_year(section, heading)
-            route = self._route(" ".join(l.text for l in block[1:3])) or self.lexicon.default_route
+            route = self._route(" ".join(ln.text for ln in block[1:3])) or self.lexicon.default_route
             section.lines.append(
-                BudgetLine(_DUPLICATE.sub("", names).strip(), [base_name(n) for n in split_names(_DUPLICATE.sub("", names))],
-                           year, route, RELISTED_DUPLICATE if duplicate else NOT_RELISTED, None,
-                           self._paragraph(block[1:]), heading.span)
+                BudgetLine(
+                    _DUPLICATE.sub("", names).strip(),
+                    [base_name(n) for n in split_names(_DUPLICATE.sub("", names))],
+                    year,
+                    route,
+                    RELISTED_DUPLICATE if duplicate else NOT_RELISTED,
+                    None,
+                    self._paragraph(block[1:]),
+                    heading.span,
+                )
             )
             return
         amount_line = block[figure_at]
         amount, year, _ = self._amount(amount_line)  # type: ignore[misc]
         scope = block[: figure_at + 1]
-        self._add_line(section, names, self._paragraph(block[figure_at + 1 :]), amount, year,
-                       " ".join(l.text for l in scope), scope, amount_line)
+        self._add_line(
+            section,
+            names,
+            self._paragraph(block[figure_at + 1 :]),
+            amount,
+            year,
+            " ".join(ln.text for ln in scope),
+            scope,
+            amount_line,
+        )
 
-    def _add_line(self, section: ProjectSection, names: str, description: str, amount: Amount, year: int | None,
-                  text: str, lines: list[SourceLine], amount_line: SourceLine) -> None:
+    def _add_line(
+        self,
+        section: ProjectSection,
+        names: str,
+        description: str,
+        amount: Amount,
+        year: int | None,
+        text: str,
+        lines: list[SourceLine],
+        amount_line: SourceLine,
+    ) -> None:
         if _PORTION.search(text):
             relisting = RELISTED_PORTION
         elif _DUPLICATE.search(names):

@@ -32,7 +32,17 @@ from healthkg.loaders.triples import fiscal_year_iri, program_iri
 from healthkg.ontology import HKG, ID, ontology_graph, reference_graph
 
 FACTS_FILE = "curated/facts.tsv"
-_COLUMNS = ("subject", "subject_kind", "predicate", "object", "fiscal_year", "amount_yen", "unit", "source_url", "quote")
+_COLUMNS = (
+    "subject",
+    "subject_kind",
+    "predicate",
+    "object",
+    "fiscal_year",
+    "amount_yen",
+    "unit",
+    "source_url",
+    "quote",
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,9 @@ class SkippedFact:
 
     def __str__(self) -> str:
         year = f" FY{self.row.fiscal_year}" if self.row.fiscal_year else ""
-        return f"facts.tsv:{self.row.line}: {self.row.subject} {self.row.predicate} {self.row.object}{year}: {self.reason}"
+        return (
+            f"facts.tsv:{self.row.line}: {self.row.subject} {self.row.predicate} {self.row.object}{year}: {self.reason}"
+        )
 
 
 @dataclass
@@ -132,8 +144,20 @@ def read_facts(text: str | None = None, name: str = FACTS_FILE) -> list[FactRow]
             raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
         if amount is not None and amount <= 0:
             raise FactsFileError(f"{name}:{number}: amount_yen must be positive")
-        rows.append(FactRow(number, record["subject"], record["subject_kind"], record["predicate"], record["object"],
-                            year, amount, record["unit"], record["source_url"], record["quote"]))
+        rows.append(
+            FactRow(
+                number,
+                record["subject"],
+                record["subject_kind"],
+                record["predicate"],
+                record["object"],
+                year,
+                amount,
+                record["unit"],
+                record["source_url"],
+                record["quote"],
+            )
+        )
     return rows
 
 
@@ -162,9 +186,14 @@ class _Loader:
         ontology = self.ontology = ontology_graph()
         self.keys = fact_keys(ontology)
         self.budget_subjects = budget_subjects(ontology)
-        self.kind_labels = {kind.figure: next(str(label) for label in ontology.objects(kind.figure, RDFS.label)
-                                              if getattr(label, "language", None) == "ja")
-                            for kind in self.budget_subjects.values()}
+        self.kind_labels = {
+            kind.figure: next(
+                str(label)
+                for label in ontology.objects(kind.figure, RDFS.label)
+                if getattr(label, "language", None) == "ja"
+            )
+            for kind in self.budget_subjects.values()
+        }
 
     @staticmethod
     def _plan_years(reference: Graph) -> dict[URIRef, range]:
@@ -220,7 +249,7 @@ class _Loader:
         return unit
 
     def budget_subject(self, row: FactRow, kind: BudgetSubject) -> URIRef | None:
-        """The program (created if new), or the reference project or organisation (of a subclass too), the row budgets."""
+        """The program (created if new), or the reference project or organisation (or subclass) the row budgets."""
         if kind.subject == HKG.Program:
             return self.program(row.subject, row)
         subject = self.lexicon.lookup(row.subject)
@@ -253,8 +282,13 @@ class _Loader:
         node = ID[f"{prefix}/{str(subject).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
         label = self.graph.value(subject, RDFS.label) or row.subject
         self.graph.add((node, RDF.type, kind.figure))
-        self.graph.add((node, RDFS.label,
-                        Literal(f"{label} {row.fiscal_year}年度 {self.kind_labels[kind.figure]}({row.object})", lang="ja")))
+        self.graph.add(
+            (
+                node,
+                RDFS.label,
+                Literal(f"{label} {row.fiscal_year}年度 {self.kind_labels[kind.figure]}({row.object})", lang="ja"),
+            )
+        )
         self.graph.add((node, kind.link, subject))
         self.graph.add((node, HKG.budgetScope, Literal(row.object)))
         self.graph.add((node, HKG.fiscalYear, fiscal_year_iri(row.fiscal_year)))
@@ -299,8 +333,9 @@ class _Loader:
             self.link(row, self.program(row.subject, row), key)
 
 
-def load_facts(rows: Iterable[FactRow] | None = None, known_programs: Iterable[URIRef] = (),
-               lexicon: Lexicon | None = None) -> FactsLoad:
+def load_facts(
+    rows: Iterable[FactRow] | None = None, known_programs: Iterable[URIRef] = (), lexicon: Lexicon | None = None
+) -> FactsLoad:
     """The facts graph; ``known_programs`` are programs documents already label (their label is kept)."""
     loader = _Loader(lexicon or default_lexicon(), set(known_programs))
     ministry_keys = {key for key, meaning in loader.keys.items() if meaning.term == HKG.administeredBy}

@@ -68,19 +68,32 @@ def read_sssom(text: str | None = None, name: str = MAPPINGS_FILE) -> MappingSet
     for number, line in body[1:]:
         row = dict(zip(columns, next(csv.reader([line], delimiter="\t"))))
 
-        def expand(curie: str, column: str) -> URIRef:
+        def expand(curie: str, column: str, number: int = number) -> URIRef:
             iri = converter.expand(curie)
             if iri is None:
                 raise MappingFileError(f"{name}:{number}: {column} {curie!r} has no prefix in the curie_map")
             return URIRef(iri)
 
         if row.get("predicate_id") not in _PREDICATES:
-            raise MappingFileError(f"{name}:{number}: predicate_id {row.get('predicate_id')!r} is not a SKOS mapping relation")
+            raise MappingFileError(
+                f"{name}:{number}: predicate_id {row.get('predicate_id')!r} is not a SKOS mapping relation"
+            )
         if not row.get("see_also", "").startswith(("http://", "https://")):
-            raise MappingFileError(f"{name}:{number}: see_also must be the URL of the source that verified the identifier")
-        mappings.append(Mapping(number, expand(row["subject_id"], "subject_id"), _PREDICATES[row["predicate_id"]],
-                                expand(row["object_id"], "object_id"), row.get("object_label", ""),
-                                row["mapping_justification"], row["see_also"], row.get("comment", "")))
+            raise MappingFileError(
+                f"{name}:{number}: see_also must be the URL of the source that verified the identifier"
+            )
+        mappings.append(
+            Mapping(
+                number,
+                expand(row["subject_id"], "subject_id"),
+                _PREDICATES[row["predicate_id"]],
+                expand(row["object_id"], "object_id"),
+                row.get("object_label", ""),
+                row["mapping_justification"],
+                row["see_also"],
+                row.get("comment", ""),
+            )
+        )
     return MappingSet(metadata, converter, mappings)
 
 

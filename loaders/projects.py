@@ -19,7 +19,7 @@ from rdflib import URIRef
 
 from healthkg.loaders.lexicon import Lexicon
 from healthkg.loaders.outline import Block
-from healthkg.loaders.text import BUDGET_WORD, ITEM, NUMBERED, HEADING, SourceLine, Span, span_of
+from healthkg.loaders.text import BUDGET_WORD, HEADING, ITEM, NUMBERED, SourceLine, Span, span_of
 from healthkg.ontology import HKG
 
 _NUMBERING = re.compile(r"^(?:\d+\s*[.)]?\s*|[①-⑳]\s*)")
@@ -121,8 +121,8 @@ class ProjectReader:
                 chosen.append(line)
         if not chosen:
             return None
-        texts = [(ITEM.match(l.text) or [None, l.text])[1].replace("**", "") for l in chosen]  # type: ignore[index]
-        return Passage("\n".join(texts), span_of(chosen), tuple(zip(texts, (l.span for l in chosen))))
+        texts = [(ITEM.match(ln.text) or [None, ln.text])[1].replace("**", "") for ln in chosen]  # type: ignore[index]
+        return Passage("\n".join(texts), span_of(chosen), tuple(zip(texts, (ln.span for ln in chosen))))
 
     def ministries(self, line: SourceLine) -> list[MinistryRole]:
         marker = _MARKER.match(line.text)
@@ -192,7 +192,8 @@ class ProjectReader:
                 assert child.heading is not None
                 if resolved[id(child)] is None and project_heading(child.title, self.lexicon) is not None:
                     continue
-                found.append(TopicNote(resolved[id(child)], child.title, child.heading.span, self.description(child.lines)))
+                note = TopicNote(resolved[id(child)], child.title, child.heading.span, self.description(child.lines))
+                found.append(note)
         return found
 
 

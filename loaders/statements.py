@@ -110,7 +110,7 @@ class StatementEmitter:
 
     # -- mentions of disease areas and purposes --------------------------------------
     def mentions(self, subject: URIRef, text: str, span: Span, also: tuple[URIRef, ...] = ()) -> None:
-        """Link ``subject`` (and ``also``) to each disease area or purpose its text names, one mention node per match."""
+        """Link ``subject`` (and ``also``) to each disease area or purpose its text names, a mention per match."""
         seen = set()
         for found in self.concepts.find(text):
             if found.iri == subject or found.iri in seen:
@@ -187,7 +187,9 @@ class StatementEmitter:
         for block in outline(self.extract.lines):
             if block.heading is None or _CONNECTING not in block.title:
                 continue
-            platforms = [f.iri for f in self.infrastructure.find(block.title) if self.lexicon.is_a(f.iri, HKG.DataPlatform)]
+            platforms = [
+                f.iri for f in self.infrastructure.find(block.title) if self.lexicon.is_a(f.iri, HKG.DataPlatform)
+            ]
             for platform in platforms:
                 for line in block.lines:
                     for found in self.infrastructure.find(line.text):
@@ -233,8 +235,12 @@ class StatementEmitter:
                 self.add(iri, HKG.decidedBy, self.organisation(found.decider, HKG.GovernmentBody, found.span))
         for article in policy.articles:
             law = self.law(article.law)
-            node = self.labelled(URIRef(f"{law}-article-{article.article}"), HKG.LawArticle,
-                                 f"{article.law}第{article.article}条", article.span)
+            node = self.labelled(
+                URIRef(f"{law}-article-{article.article}"),
+                HKG.LawArticle,
+                f"{article.law}第{article.article}条",
+                article.span,
+            )
             self.add(node, HKG.articleOf, law)
             self.add(node, HKG.articleNumber, Literal(article.article))
             self.add(self.out.document, HKG.citesArticle, node)
@@ -248,16 +254,21 @@ class StatementEmitter:
         for period in policy.periods:
             framework = self.framework(period.framework)
             number = period.framework.period
-            label = f"第{number}期({period.first}～{period.last}年度)" if number else f"{period.first}～{period.last}年度"
+            label = (
+                f"第{number}期({period.first}～{period.last}年度)" if number else f"{period.first}～{period.last}年度"
+            )
             node = self.lexicon.lookup(label, HKG.PlanPeriod) or self.labelled(
-                ID[f"period/{period.first}-{period.last}"], HKG.PlanPeriod, label, period.span)
+                ID[f"period/{period.first}-{period.last}"], HKG.PlanPeriod, label, period.span
+            )
             self.add(node, HKG.firstFiscalYear, ID[f"fy/{period.first}"])
             self.add(node, HKG.lastFiscalYear, ID[f"fy/{period.last}"])
             self.derived(node, period.span)
             self.add(framework, HKG.hasPeriod, node)
             self.derived(framework, period.span)
         for item in policy.policies:
-            node = self.labelled(ID[f"policy/{self.out.slug}/L{item.span.first}"], HKG.BasicPolicy, item.title, item.span)
+            node = self.labelled(
+                ID[f"policy/{self.out.slug}/L{item.span.first}"], HKG.BasicPolicy, item.title, item.span
+            )
             if item.description:
                 self.add(node, DCTERMS.description, Literal(item.description, lang="ja"))
             self.add(self.framework(item.framework), HKG.hasBasicPolicy, node)
@@ -298,13 +309,16 @@ class StatementEmitter:
                 self.add(project, HKG.extendsTo, target)
                 self.derived(project, span)
             for goal in notes.goals:
-                node = self.labelled(ID[f"goal/{self.out.slug}/L{goal.span.first}"], HKG.AchievementGoal, goal.text, goal.span)
+                node = self.labelled(
+                    ID[f"goal/{self.out.slug}/L{goal.span.first}"], HKG.AchievementGoal, goal.text, goal.span
+                )
                 self.add(node, HKG.targetYear, Literal(goal.year))
                 self.add(project, HKG.hasAchievementGoal, node)
                 self.mentions(node, goal.text, goal.span)
             for theme in notes.themes:
-                node = self.labelled(ID[f"theme/{self.out.slug}/L{theme.span.first}"], HKG.PriorityResearchTheme,
-                                     theme.text, theme.span)
+                node = self.labelled(
+                    ID[f"theme/{self.out.slug}/L{theme.span.first}"], HKG.PriorityResearchTheme, theme.text, theme.span
+                )
                 self.add(project, HKG.hasPriorityTheme, node)
                 self.mentions(node, theme.text, theme.span)
 

@@ -112,7 +112,7 @@ def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
             result.append(line)
             index += 1
             continue
-        original = "\n".join(l.original for l in lines[index : follower + 1])
+        original = "\n".join(ln.original for ln in lines[index : follower + 1])
         result.append(SourceLine(line.number, rest.end, original, joined))
         index = follower + 1
     return result

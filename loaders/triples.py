@@ -194,17 +194,17 @@ class _Emitter:
         that shares programs with it, is that project's predecessor; a later
         program group whose members each had their own earlier line succeeds them.
         """
-        funded = [(s, {l.fiscal_year for l in s.lines if l.amount}) for s in self.extract.sections if s.lines]
+        funded = [(s, {ln.fiscal_year for ln in s.lines if ln.amount}) for s in self.extract.sections if s.lines]
         for old, old_years in funded:
             for new, new_years in funded:
                 if not old_years or not new_years or max(old_years) >= min(new_years):
                     continue
-                shared = {p for l in old.lines for p in l.programs} & {p for l in new.lines for p in l.programs}
+                shared = {p for ln in old.lines for p in ln.programs} & {p for ln in new.lines for p in ln.programs}
                 if shared and self.project(old) != self.project(new):
                     self.add(self.project(new), HKG.successorOf, self.project(old))
                     self.add(self.project(new), PROV.wasDerivedFrom, self.location(old.heading))
                     self.add(self.project(new), PROV.wasDerivedFrom, self.location(new.heading))
-                own_lines = {p: l for l in old.lines if l.amount and len(l.programs) == 1 for p in l.programs}
+                own_lines = {p: ln for ln in old.lines if ln.amount and len(ln.programs) == 1 for p in ln.programs}
                 for line in new.lines:
                     if line.amount and len(line.programs) > 1 and all(p in own_lines for p in line.programs):
                         group = self.schemes[line.span.first]

@@ -1,1 +1,1 @@
-"""Named SPARQL queries (``*.rq``), their catalogue, and the store and endpoints they run on."""
+"""Named SPARQL queries (``*.rq``) and their catalogue."""

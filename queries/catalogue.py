@@ -32,9 +32,8 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
-from healthkg.queries.query_form import lex, shape
-
-from healthkg.queries.search import search_pattern
+from healthkg.engine.query_form import lex, shape
+from healthkg.engine.search import search_pattern
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _TOP_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -105,7 +104,9 @@ class NamedQuery:
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ParameterError(f"{self.name} has no parameter {', '.join(unknown)} (it takes: {', '.join(known) or 'none'})")
+            raise ParameterError(
+                f"{self.name} has no parameter {', '.join(unknown)} (it takes: {', '.join(known) or 'none'})"
+            )
         bound = {}
         for parameter in self.params:
             raw = values.get(parameter.name, parameter.default)
@@ -142,7 +143,7 @@ class NamedQuery:
         names = " ".join(f"?_{name}" for name in by_values)
         row = " ".join(str(term) for term in by_values.values())
         # Same line as the WHERE brace, so error positions keep their line numbers.
-        return f"{text[: match.end()]} VALUES ({names}) {{ ({row}) }} {text[match.end():]}"
+        return f"{text[: match.end()]} VALUES ({names}) {{ ({row}) }} {text[match.end() :]}"
 
 
 def _write_in_place(text: str, name: str, term: str) -> str:
@@ -157,7 +158,7 @@ def _write_in_place(text: str, name: str, term: str) -> str:
     while index < len(tokens):
         kind, value = tokens[index]
         if kind == "word" and value.upper() == "BOUND":
-            significant = [(i, v) for i, (k, v) in enumerate(tokens[index + 1:], index + 1) if k != "space"][:3]
+            significant = [(i, v) for i, (k, v) in enumerate(tokens[index + 1 :], index + 1) if k != "space"][:3]
             if [v for _, v in significant] in ([["(", variable, ")"] for variable in variables]):
                 out.append("true")
                 index = significant[-1][0] + 1

@@ -46,8 +46,14 @@ def render_readme(queries: Iterable[NamedQuery]) -> str:
         params = ", ".join(_parameter(p) for p in query.params) or "none"
         lines.append(f"| [`{query.name}`](#{query.name}) | {_cell(query.summary)} | {_cell(params)} |")
     for query in queries:
-        lines += ["", f"## {query.name}", "", f"**{query.summary}** ({query.kind}; tags: {', '.join(query.tags) or 'none'})",
-                  "", query.description]
+        lines += [
+            "",
+            f"## {query.name}",
+            "",
+            f"**{query.summary}** ({query.kind}; tags: {', '.join(query.tags) or 'none'})",
+            "",
+            query.description,
+        ]
         if query.params:
             lines += [""] + [f"- {_parameter(p)}: {p.description}" for p in query.params]
         if query.columns:

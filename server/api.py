@@ -16,10 +16,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
 
-from healthkg.queries.backends import Dataset, FormatChoice
+from healthkg.engine.backends import Dataset, FormatChoice
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.engine.query_form import shape
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from healthkg.queries.query_form import shape
 from healthkg.server.errors import HttpError
 from healthkg.server.execution import QueryRunner, QueryTimeout, StreamAborted
 from healthkg.server.jsonld import compact, context_link

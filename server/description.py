@@ -25,9 +25,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
+from healthkg.engine.formats import FORMATS_NS, GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.engine.prefixes import prefix_map
 from healthkg.queries.catalogue import NamedQuery, parse_query
-from healthkg.queries.formats import FORMATS_NS, GRAPH_FORMATS, RESULT_FORMATS, Format
-from healthkg.queries.prefixes import prefix_map
 from healthkg.server.errors import BadRequest, NotAcceptableError
 from healthkg.server.graph import Snapshot, graph_service
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept

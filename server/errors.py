@@ -8,8 +8,8 @@ response body. Client errors are logged as a line; only 500s carry a trace.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Mapping
+from http import HTTPStatus
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException

@@ -20,7 +20,7 @@ The exception, for speed: handing a query to a worker and its answer back
 costs two thread switches, which under load (8 clients on 2 cores) took about
 0.3-0.5 ms of CPU per request, more than a point lookup itself (0.2 ms at 1M
 triples). So a query whose *template* (its text with IRIs and strings
-replaced, see :class:`~healthkg.queries.query_form.QueryShape`) has been
+replaced, see :class:`~healthkg.engine.query_form.QueryShape`) has been
 answered at least ``INLINE_AFTER`` times, never once with more than
 ``inline_below`` seconds of CPU, ``20 * inline_below`` seconds of evaluation or
 ``CHUNK_BYTES`` of output, runs in the request thread, and is told its answer
@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 
 from waitress.channel import ClientDisconnected
 
-from healthkg.queries.backends import Collected, Outgrown, Sink
-from healthkg.queries.formats import Format
-from healthkg.queries.results import CHUNK_BYTES
+from healthkg.engine.backends import Collected, Outgrown, Sink
+from healthkg.engine.formats import Format
+from healthkg.engine.results import CHUNK_BYTES
 from healthkg.server.errors import ServiceUnavailable
 
 # A query task writes its answer into the sink and says whether the row cap cut it short; its

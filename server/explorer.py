@@ -16,9 +16,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from healthkg.queries.backends import LocalBackend
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.prefixes import compact
 from healthkg.queries.catalogue import NamedQuery, ParameterError, parse_query
-from healthkg.queries.prefixes import compact
 from healthkg.server.graph import graph_service
 
 blueprint = Blueprint("explorer", __name__)

@@ -26,8 +26,8 @@ from typing import Any
 from flask import current_app
 from pyoxigraph import Store
 
-from healthkg.queries.backends import LocalBackend, RemoteBackend
-from healthkg.queries.store import INFO_FILE, BuildInfo, StoreMissing, open_store, read_info
+from healthkg.engine.backends import LocalBackend, RemoteBackend
+from healthkg.engine.store import INFO_FILE, BuildInfo, StoreMissing, open_store, read_info
 
 log = logging.getLogger("healthkg.server")
 

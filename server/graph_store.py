@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store, parse
 
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.formats import GRAPH_FORMATS, by_media_type
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.formats import GRAPH_FORMATS, by_media_type
 from healthkg.server.auth import require_writer
 from healthkg.server.description import graph_format
 from healthkg.server.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
@@ -96,7 +96,9 @@ def _read(graph: Graph | None) -> Response:
         raise NotFound(f"no graph {graph.value}")
     runner: QueryRunner = current_app.extensions["healthkg.runner"]
     backend = LocalBackend(store)
-    outcome = runner.run(lambda sink, _small: backend.stream_graph(graph, fmt, sink), float(current_app.config["QUERY_TIMEOUT"]))
+    outcome = runner.run(
+        lambda sink, _small: backend.stream_graph(graph, fmt, sink), float(current_app.config["QUERY_TIMEOUT"])
+    )
     response = Response(outcome.body if outcome.complete else outcome.chunks(), content_type=outcome.fmt.content_type)
     response.vary.add("Accept")
     response.call_on_close(outcome.cancel)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from flask import Response, url_for
 
-from healthkg.queries.jsonld import dumps, packaged_context
+from healthkg.engine.jsonld import dumps, packaged_context
 
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 CONTENT_TYPE = "application/ld+json; charset=utf-8"

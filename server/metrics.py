@@ -56,14 +56,19 @@ class Metrics:
             for endpoint in sorted(self.buckets):
                 label = _label(endpoint)
                 for bound, count in zip(BUCKETS, self.buckets[endpoint]):
-                    lines.append(f'healthkg_http_request_duration_seconds_bucket{{endpoint="{label}",le="{bound}"}} {count}')
+                    lines.append(
+                        f'healthkg_http_request_duration_seconds_bucket{{endpoint="{label}",le="{bound}"}} {count}'
+                    )
                 total = self.latency_count[endpoint]
                 lines.append(f'healthkg_http_request_duration_seconds_bucket{{endpoint="{label}",le="+Inf"}} {total}')
                 seconds = self.latency_sum[endpoint]
                 lines.append(f'healthkg_http_request_duration_seconds_sum{{endpoint="{label}"}} {seconds:.6f}')
                 lines.append(f'healthkg_http_request_duration_seconds_count{{endpoint="{label}"}} {total}')
-            lines += ["# HELP healthkg_query_timeouts_total Queries stopped at the time limit.",
-                      "# TYPE healthkg_query_timeouts_total counter", f"healthkg_query_timeouts_total {self.timeouts}"]
+            lines += [
+                "# HELP healthkg_query_timeouts_total Queries stopped at the time limit.",
+                "# TYPE healthkg_query_timeouts_total counter",
+                f"healthkg_query_timeouts_total {self.timeouts}",
+            ]
         for name, (text, read) in counters.items():
             lines += [f"# HELP {name} {text}", f"# TYPE {name} counter", f"{name} {read()}"]
         for name, (text, value) in gauges.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from healthkg.queries.formats import Format
+from healthkg.engine.formats import Format
 
 
 class AcceptHeaderError(ValueError):

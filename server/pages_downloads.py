@@ -16,8 +16,8 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
 from werkzeug.exceptions import NotFound, ServiceUnavailable
 
+from healthkg.engine.prefixes import OWN_PREFIXES, prefix_map
 from healthkg.server.graph import RemoteStoreError
-from healthkg.queries.prefixes import OWN_PREFIXES, prefix_map
 from healthkg.server.views_queries import snapshot
 from healthkg.server.views_terms import base_iri, iri_argument
 

@@ -20,7 +20,15 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from healthkg.ontology import MAPPING_RELATIONS
 from healthkg.server.views_queries import Row, ask, construct, select
-from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
+from healthkg.server.views_rdf import (
+    BY_EXTENSION,
+    BY_MEDIA_TYPE,
+    HTML,
+    SERIALISATIONS,
+    Serialisation,
+    negotiate,
+    rdf_response,
+)
 from healthkg.server.views_terms import base_iri, iri_argument, local_path, unique
 
 blueprint = Blueprint("entity", __name__)
@@ -78,7 +86,9 @@ def _page(iri: str) -> str:
 
 
 def _describe(iri: str, serialisation: Serialisation) -> Response:
-    return rdf_response(construct("entity-description", iri=iri) + construct("entity-referrers", iri=iri), serialisation)
+    return rdf_response(
+        construct("entity-description", iri=iri) + construct("entity-referrers", iri=iri), serialisation
+    )
 
 
 def _respond(iri: str, serialisation: Serialisation | None) -> Response:
@@ -93,7 +103,8 @@ def _respond(iri: str, serialisation: Serialisation | None) -> Response:
         response.headers["Content-Location"] = _format_url(iri, BY_MEDIA_TYPE[chosen])
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(
-        f'<{url}>; rel="alternate"; type="{s.media_type}"' for s, url in ((s, _format_url(iri, s)) for s in SERIALISATIONS)
+        f'<{url}>; rel="alternate"; type="{s.media_type}"'
+        for s, url in ((s, _format_url(iri, s)) for s in SERIALISATIONS)
     )
     return response
 

@@ -15,10 +15,18 @@ from collections import defaultdict
 from flask import Blueprint, Response, make_response, render_template
 from werkzeug.exceptions import NotFound
 
-from healthkg.queries.prefixes import compact
+from healthkg.engine.prefixes import compact
 from healthkg.server.jsonld import context_response
 from healthkg.server.views_queries import Row, construct, select
-from healthkg.server.views_rdf import BY_EXTENSION, BY_MEDIA_TYPE, HTML, SERIALISATIONS, Serialisation, negotiate, rdf_response
+from healthkg.server.views_rdf import (
+    BY_EXTENSION,
+    BY_MEDIA_TYPE,
+    HTML,
+    SERIALISATIONS,
+    Serialisation,
+    negotiate,
+    rdf_response,
+)
 from healthkg.server.views_terms import base_iri, unique
 
 blueprint = Blueprint("ontology", __name__)

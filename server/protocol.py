@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from flask import Request
 from werkzeug.datastructures import MultiDict
 
-from healthkg.queries.backends import Dataset
+from healthkg.engine.backends import Dataset
 from healthkg.server.errors import BadRequest, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"

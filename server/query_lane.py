@@ -26,9 +26,9 @@ from urllib.parse import parse_qsl
 from flask import Flask
 from werkzeug.wsgi import ClosingIterator
 
-from healthkg.queries.backends import Dataset
-from healthkg.queries.formats import Format
-from healthkg.queries.query_form import shape
+from healthkg.engine.backends import Dataset
+from healthkg.engine.formats import Format
+from healthkg.engine.query_form import shape
 from healthkg.server.errors import HttpError
 from healthkg.server.execution import QueryRunner
 from healthkg.server.graph import GraphService

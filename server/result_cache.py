@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from healthkg.queries.formats import Format
+from healthkg.engine.formats import Format
 
 
 @dataclass(frozen=True)

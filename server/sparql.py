@@ -20,9 +20,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 
-from healthkg.queries.backends import BackendError, BackendTimeout, FormatChoice, LocalBackend, NotAcceptable
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from healthkg.queries.query_form import shape
+from healthkg.engine.backends import BackendError, BackendTimeout, FormatChoice, LocalBackend, NotAcceptable
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.engine.query_form import shape
 from healthkg.server.auth import require_writer
 from healthkg.server.description import graph_format, rdf_response, service_description, void_url
 from healthkg.server.errors import BadGateway, BadRequest, GatewayTimeout, NotAcceptableError
@@ -103,8 +103,12 @@ def _query(operation: QueryOperation) -> Response:
     asked = FormatChoice(choice.results, N_TRIPLES) if compacted else choice
     try:
         outcome: Outcome = runner.run(
-            lambda sink, small: snapshot.backend.stream(operation.text, operation.dataset, asked, sink, max_rows, small),
-            float(config["QUERY_TIMEOUT"]), query_shape.template)
+            lambda sink, small: snapshot.backend.stream(
+                operation.text, operation.dataset, asked, sink, max_rows, small
+            ),
+            float(config["QUERY_TIMEOUT"]),
+            query_shape.template,
+        )
     except SyntaxError as error:
         raise BadRequest(f"malformed query: {error}") from None
     except NotAcceptable as error:
@@ -130,8 +134,9 @@ def _compacted(outcome: Outcome) -> Outcome:
     try:
         ntriples = b"".join(outcome.chunks())
     except StreamAborted as error:
-        raise QueryTimeout(f"{error}; ask for N-Triples or Turtle to stream a large graph",
-                           headers={"Retry-After": "5"}) from None
+        raise QueryTimeout(
+            f"{error}; ask for N-Triples or Turtle to stream a large graph", headers={"Retry-After": "5"}
+        ) from None
     finally:
         outcome.cancel()
     return Outcome(JSON_LD, [compact(ntriples)], complete=True, truncated=outcome.truncated)
@@ -140,8 +145,10 @@ def _compacted(outcome: Outcome) -> Outcome:
 def _update(operation: UpdateOperation) -> Response:
     require_writer("SPARQL Update")
     if operation.using_graphs or operation.using_named_graphs:
-        raise BadRequest("using-graph-uri and using-named-graph-uri are not supported here; "
-                         "write USING / USING NAMED in the update itself")
+        raise BadRequest(
+            "using-graph-uri and using-named-graph-uri are not supported here; "
+            "write USING / USING NAMED in the update itself"
+        )
     service = graph_service()
     backend = service.snapshot().backend
     if not isinstance(backend, LocalBackend):
@@ -159,8 +166,13 @@ def _service_description() -> Response:
     config = current_app.config
     snapshot = graph_service().snapshot()
     sizes = current_app.extensions["healthkg.statistics"].graph_sizes(snapshot)
-    triples = service_description(request.base_url, void_url() + "#dataset", sizes,
-                                  update=bool(config["UPDATE_ENABLED"]), federation=bool(config["ALLOW_SERVICE"]))
+    triples = service_description(
+        request.base_url,
+        void_url() + "#dataset",
+        sizes,
+        update=bool(config["UPDATE_ENABLED"]),
+        federation=bool(config["ALLOW_SERVICE"]),
+    )
     return rdf_response(triples, fmt)
 
 

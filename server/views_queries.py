@@ -16,7 +16,7 @@ from typing import Any
 from flask import g
 from pyoxigraph import RdfFormat, Triple, parse
 
-from healthkg.queries.backends import LocalBackend, RemoteBackend
+from healthkg.engine.backends import LocalBackend, RemoteBackend
 from healthkg.queries.catalogue import NamedQuery, parse_query
 from healthkg.server.graph import Snapshot, graph_service
 

@@ -13,7 +13,7 @@ from flask import Response, request
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from werkzeug.exceptions import NotAcceptable
 
-from healthkg.queries.prefixes import prefix_map
+from healthkg.engine.prefixes import prefix_map
 from healthkg.server.jsonld import compact, jsonld_response
 
 

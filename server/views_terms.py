@@ -15,8 +15,8 @@ from urllib.parse import quote
 from flask import Flask, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from healthkg.engine.prefixes import compact
 from healthkg.queries.catalogue import Parameter, ParameterError
-from healthkg.queries.prefixes import compact
 from healthkg.server.views_queries import Row, Term
 
 _PATH_SAFE = "/#:@!$&'()*+,;=-._~"

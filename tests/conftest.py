@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+
 from healthkg.cli.pipeline import BuildReport, build, bundled_documents
 
 DATA = Path(__file__).parent / "data"
@@ -128,8 +129,8 @@ class HttpClient:
 @pytest.fixture(scope="session")
 def labelled_programs(seed_store: Path) -> list[str]:
     """IRIs of the seed's programs that have a label (the first 12 in IRI order)."""
-    from healthkg.queries.backends import LocalBackend
-    from healthkg.queries.store import open_store
+    from healthkg.engine.backends import LocalBackend
+    from healthkg.engine.store import open_store
 
     rows = LocalBackend(open_store(seed_store)).select(
         "SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/healthkg/ontology#Program> ; "
@@ -220,8 +221,8 @@ def seed_neighbours(seed_store: Path) -> Callable[..., set[str]]:
 
     ``extra`` adds a filter on ``?n``; the store is opened once for every caller.
     """
-    from healthkg.queries.backends import LocalBackend
-    from healthkg.queries.store import open_store
+    from healthkg.engine.backends import LocalBackend
+    from healthkg.engine.store import open_store
 
     backend = LocalBackend(open_store(seed_store))
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, Store
 
+from healthkg.checks.audit import audit_store
 from healthkg.cli.main import cli
 from healthkg.cli.pipeline import BuildReport
 from healthkg.loaders.triples import program_iri
 from healthkg.ontology import HKG, ID
-from healthkg.ontology.audit import audit_store
 
 
 def sections(store: Store) -> dict[str, list[tuple[str, ...]]]:
@@ -21,9 +21,15 @@ def sections(store: Store) -> dict[str, list[tuple[str, ...]]]:
 def test_audit_command_prints_every_section(seed_store: Path) -> None:
     result = CliRunner().invoke(cli, ["audit", "--store", str(seed_store)])
     assert result.exit_code == 0, result.output
-    for title in ("Declared vs computed totals", "Repaired conversion typos", "Programs without a ministry",
-                  "Unlinked mentions", "Where documents and curated sources disagree", "Curated facts not loaded",
-                  "Reference identifiers not mapped"):
+    for title in (
+        "Declared vs computed totals",
+        "Repaired conversion typos",
+        "Programs without a ministry",
+        "Unlinked mentions",
+        "Where documents and curated sources disagree",
+        "Curated facts not loaded",
+        "Reference identifiers not mapped",
+    ):
         assert f"== {title}" in result.output
 
 
@@ -47,18 +53,26 @@ def test_audit_reports_a_share_larger_than_the_whole(seed_build: tuple[Path, Bui
     store.load(seed_build[1].nquads, format=RdfFormat.N_QUADS)
     budget = ID["program-budget/test/2020/small"]
     program = program_iri("認知症研究開発事業")
-    extra = "\n".join([
-        f"<{budget}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{HKG.ProgramBudget}> .",
-        f"<{budget}> <{HKG.budgetOfProgram}> <{program}> .",
-        f'<{budget}> <{HKG.fiscalYearNumber}> "2020"^^<http://www.w3.org/2001/XMLSchema#integer> .',
-        f'<{budget}> <{HKG.amountYen}> "500000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
-        f'<{budget}> <{HKG.precisionYen}> "1000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
-        f"<{budget}> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://example.org/test-source> .",
-    ])
+    extra = "\n".join(
+        [
+            f"<{budget}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{HKG.ProgramBudget}> .",
+            f"<{budget}> <{HKG.budgetOfProgram}> <{program}> .",
+            f'<{budget}> <{HKG.fiscalYearNumber}> "2020"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+            f'<{budget}> <{HKG.amountYen}> "500000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+            f'<{budget}> <{HKG.precisionYen}> "1000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+            f"<{budget}> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://example.org/test-source> .",
+        ]
+    )
     store.load(extra.encode(), format=RdfFormat.N_TRIPLES)
     rows = sections(store)["Where documents and curated sources disagree"]
-    assert ("share larger than whole budget", "認知症研究開発事業", "2020", "800000000", "500000000",
-            "https://example.org/test-source") in rows
+    assert (
+        "share larger than whole budget",
+        "認知症研究開発事業",
+        "2020",
+        "800000000",
+        "500000000",
+        "https://example.org/test-source",
+    ) in rows
 
 
 def test_summary_lines_count_each_section(seed_build: tuple[Path, BuildReport]) -> None:

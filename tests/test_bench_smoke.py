@@ -18,7 +18,9 @@ TINY = 8000
 
 
 def bench(script: str, *args: str) -> str:
-    completed = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -48,27 +50,40 @@ def test_generator_is_seeded(tiny: Path, tmp_path: Path) -> None:
 
 def test_generated_graph_has_the_shape_of_a_build(tiny_store: Store) -> None:
     def ask(text: str) -> bool:
-        return bool(tiny_store.query(f"PREFIX hkg: <{HKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                                     f"PREFIX prov: <http://www.w3.org/ns/prov#> {text}",
-                                     use_default_graph_as_union=True))
+        return bool(
+            tiny_store.query(
+                f"PREFIX hkg: <{HKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                f"PREFIX prov: <http://www.w3.org/ns/prov#> {text}",
+                use_default_graph_as_union=True,
+            )
+        )
 
     graphs = {q.graph_name.value for q in tiny_store.quads_for_pattern(None, None, None)}
-    assert {"https://w3id.org/healthkg/graph/ontology", "https://w3id.org/healthkg/graph/reference",
-            "https://w3id.org/healthkg/graph/calendar"} <= graphs
+    assert {
+        "https://w3id.org/healthkg/graph/ontology",
+        "https://w3id.org/healthkg/graph/reference",
+        "https://w3id.org/healthkg/graph/calendar",
+    } <= graphs
     assert len([g for g in graphs if "/graph/document/" in g]) > 3
     assert ask("ASK { GRAPH ?g { ?a a hkg:BudgetAllocation } }")
     # every budget line is in a document graph, with its figure and its source line in the same graph
-    assert not ask("ASK { GRAPH ?g { ?a a hkg:BudgetAllocation } FILTER NOT EXISTS { GRAPH ?g { "
-                   "?a hkg:forScheme ?s ; hkg:inProject ?p ; hkg:fiscalYear ?fy ; hkg:fiscalYearNumber ?n ; "
-                   "hkg:fundingRoute ?r ; hkg:amountYen ?y ; hkg:precisionYen ?e ; hkg:relistingStatus ?st ; "
-                   "prov:wasDerivedFrom ?loc . ?loc a hkg:SourceLocation ; hkg:lineNumber ?l ; hkg:sourceText ?t ; "
-                   "hkg:statedIn ?doc } } }")
+    assert not ask(
+        "ASK { GRAPH ?g { ?a a hkg:BudgetAllocation } FILTER NOT EXISTS { GRAPH ?g { "
+        "?a hkg:forScheme ?s ; hkg:inProject ?p ; hkg:fiscalYear ?fy ; hkg:fiscalYearNumber ?n ; "
+        "hkg:fundingRoute ?r ; hkg:amountYen ?y ; hkg:precisionYen ?e ; hkg:relistingStatus ?st ; "
+        "prov:wasDerivedFrom ?loc . ?loc a hkg:SourceLocation ; hkg:lineNumber ?l ; hkg:sourceText ?t ; "
+        "hkg:statedIn ?doc } } }"
+    )
     # programs have both labels, a ministry, and disease areas that the real vocabulary defines
-    assert not ask("ASK { ?p a hkg:Program FILTER NOT EXISTS { ?p rdfs:label ?ja, ?en ; hkg:administeredBy ?m . "
-                   "FILTER(lang(?ja) = 'ja' && lang(?en) = 'en') } }")
+    assert not ask(
+        "ASK { ?p a hkg:Program FILTER NOT EXISTS { ?p rdfs:label ?ja, ?en ; hkg:administeredBy ?m . "
+        "FILTER(lang(?ja) = 'ja' && lang(?en) = 'en') } }"
+    )
     assert ask("ASK { ?p hkg:concernsDiseaseArea ?d }")
-    assert not ask("ASK { ?p hkg:concernsDiseaseArea ?d FILTER NOT EXISTS { GRAPH <https://w3id.org/healthkg/graph/reference> "
-                   "{ ?d a hkg:DiseaseArea } } }")
+    assert not ask(
+        "ASK { ?p hkg:concernsDiseaseArea ?d FILTER NOT EXISTS { GRAPH <https://w3id.org/healthkg/graph/reference> "
+        "{ ?d a hkg:DiseaseArea } } }"
+    )
     assert ask("ASK { ?y hkg:fiscalYearNumber 2000 . ?z hkg:fiscalYearNumber 2024 }")
     assert len(list(tiny_store.quads_for_pattern(None, NamedNode(f"{HKG}fundingRoute"), None))) > 50
 
@@ -95,29 +110,60 @@ def test_floor_runs_every_phase(floor_result: dict) -> None:
 
 
 def test_api_parameter_binding_answers_alike(tiny: Path, floor_result: dict) -> None:
-    other = json.loads(bench("harness.py", "floor", "--data", str(tiny), "--phase-seconds", "0.2", "--warm-reps", "2",
-                             "--binding", "where"))
+    other = json.loads(
+        bench(
+            "harness.py",
+            "floor",
+            "--data",
+            str(tiny),
+            "--phase-seconds",
+            "0.2",
+            "--warm-reps",
+            "2",
+            "--binding",
+            "where",
+        )
+    )
     assert rows_by_query(other) == rows_by_query(floor_result)
 
 
 @pytest.mark.slow
-def test_harness_drives_a_real_endpoint_and_agrees_with_the_floor(tiny: Path, tmp_path: Path, serve_app,
-                                                                   floor_result: dict) -> None:
-    from healthkg.queries.store import BuildInfo, write_store
+def test_harness_drives_a_real_endpoint_and_agrees_with_the_floor(
+    tiny: Path, tmp_path: Path, serve_app, floor_result: dict
+) -> None:
+    from healthkg.engine.store import BuildInfo, write_store
     from healthkg.server.app import create_app
 
-    write_store(tmp_path / "store", tiny.read_bytes(),
-                BuildInfo(built_at=datetime.now(timezone.utc).isoformat(), version="tiny"))
+    write_store(
+        tmp_path / "store",
+        tiny.read_bytes(),
+        BuildInfo(built_at=datetime.now(timezone.utc).isoformat(), version="tiny"),
+    )
     server = serve_app(create_app({"STORE_PATH": str(tmp_path / "store"), "ACCESS_LOG": False}))
-    result = json.loads(bench("harness.py", "endpoint", server.sparql, "--pid", str(os.getpid()),
-                              "--phase-seconds", "0.5", "--warm-reps", "3"))
+    result = json.loads(
+        bench(
+            "harness.py",
+            "endpoint",
+            server.sparql,
+            "--pid",
+            str(os.getpid()),
+            "--phase-seconds",
+            "0.5",
+            "--warm-reps",
+            "3",
+        )
+    )
     assert rows_by_query(result) == rows_by_query(floor_result)
     assert result["point_cold_8"]["n"] == floor_result["point_cold_8"]["n"]
     assert not result["point_warm_8"]["errors"] and result["point_warm_8"]["qps"] > 0
 
 
 def test_harness_refuses_non_loopback_endpoints() -> None:
-    completed = subprocess.run([sys.executable, str(BENCH / "harness.py"), "endpoint", "http://example.org/sparql",
-                                "--pid", str(os.getpid())], capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "harness.py"), "endpoint", "http://example.org/sparql", "--pid", str(os.getpid())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode != 0
     assert "loopback" in completed.stderr

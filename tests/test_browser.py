@@ -14,10 +14,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.ontology import BASE, HKG
-from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.store import open_store
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,9 @@ def test_query_ui_loads_yasgui_with_the_named_queries_and_shows_a_querys_rows(br
     browser.find_element(By.CSS_SELECTOR, f"{panel} .yasqe_queryButton").click()
     wait_for(browser, f"{panel} .yasr table tbody tr")
 
-    expected = LocalBackend(open_store(seed_store)).select(catalogue()["budget-lines"].render({}))["results"]["bindings"]
+    expected = LocalBackend(open_store(seed_store)).select(catalogue()["budget-lines"].render({}))["results"][
+        "bindings"
+    ]
     chip = browser.find_element(By.CSS_SELECTOR, f"{panel} .yasr_response_chip").text
     assert chip.startswith(f"{len(expected)} results")
     table = browser.find_element(By.CSS_SELECTOR, f"{panel} .yasr table").text
@@ -64,7 +66,7 @@ def test_a_program_page_renders_its_label_and_budget_table(browser, live_server,
           ?line <{HKG.forScheme}> ?program . ?program a <{HKG.Program}> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
         GROUP BY ?program ORDER BY DESC(?n) ?program LIMIT 1""")["results"]["bindings"]
     program = row["program"]["value"]
-    browser.get(live_server.url + "/id/" + program[len(BASE + "id/"):])
+    browser.get(live_server.url + "/id/" + program[len(BASE + "id/") :])
     heading = wait_for(browser, "h1")[0].text
     assert row["name"]["value"] in heading
     lines = browser.find_elements(By.CSS_SELECTOR, "#budget-table tbody tr")
@@ -84,4 +86,3 @@ def test_the_landing_and_api_pages_work_in_a_browser(browser, live_server):
     result = wait_for(browser, "#budget-lines .api-result table tbody tr")
     assert result and all("2020" in row.text for row in result)
     assert console_errors(browser) == []
-

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from healthkg.cli.main import cli
-from healthkg.queries.store import read_info
+from healthkg.engine.store import read_info
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "documents"
 
@@ -38,7 +38,9 @@ def test_query_named_csv_and_json(built: Path) -> None:
     assert code == 0, output
     table = list(csv.DictReader(io.StringIO(output)))
     assert table and all(row["consistent"] == "true" for row in table)
-    code, output = run("query", "--name", "budget-lines", "--param", "route=inhouse", "--store", str(built), "--format", "json")
+    code, output = run(
+        "query", "--name", "budget-lines", "--param", "route=inhouse", "--store", str(built), "--format", "json"
+    )
     assert code == 0, output
     bindings = json.loads(output)["results"]["bindings"]
     assert bindings and {b["route"]["value"] for b in bindings} == {"inhouse"}
@@ -103,8 +105,11 @@ def test_build_over_existing_store_reports_and_swaps_atomically(built: Path, tmp
 
 def test_ad_hoc_query_file_needs_no_header(built: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain.rq"
-    plain.write_text("PREFIX hkg: <https://w3id.org/healthkg/ontology#>\n"
-                     "SELECT (COUNT(*) AS ?n) WHERE { ?a a hkg:BudgetAllocation }\n", encoding="utf-8")
+    plain.write_text(
+        "PREFIX hkg: <https://w3id.org/healthkg/ontology#>\n"
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a a hkg:BudgetAllocation }\n",
+        encoding="utf-8",
+    )
     code, output = run("query", str(plain), "--store", str(built), "--format", "csv")
     assert code == 0, output
     assert int(output.splitlines()[1]) > 0

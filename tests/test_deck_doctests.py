@@ -8,8 +8,8 @@ from types import ModuleType
 
 import pytest
 
+from healthkg.engine import search
 from healthkg.loaders import deck, normalize, numerals
-from healthkg.queries import search
 
 
 @pytest.mark.parametrize("module", [deck, normalize, numerals, search], ids=lambda m: m.__name__)

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from rdflib import Literal
 
 from healthkg.loaders.deck import DocumentExtract, parse_document
@@ -85,7 +84,7 @@ def test_relisting_markers_and_routes(tmp_path: Path) -> None:
     )
     section = only_section(parse(tmp_path, body))
     assert section.totals[0].partly_relisted and not section.totals[1].partly_relisted
-    found = [(l.label, l.relisting, l.route) for l in section.lines]
+    found = [(ln.label, ln.relisting, ln.route) for ln in section.lines]
     assert found == [
         ("甲事業", "no", ID["route-amed"]),
         ("甲事業", "duplicate", ID["route-amed"]),
@@ -136,7 +135,7 @@ def test_block_style_figures(tmp_path: Path) -> None:
     )
     section = only_section(parse(tmp_path, body))
     assert section.project is None and section.name == "架空の研究プロジェクト"
-    assert [(l.label, l.fiscal_year, l.relisting, l.route, l.description) for l in section.lines] == [
+    assert [(ln.label, ln.fiscal_year, ln.relisting, ln.route, ln.description) for ln in section.lines] == [
         ("甲事業", 2018, "no", ID["route-amed"], "甲の説明"),
         ("乙事業", 2018, "portion", ID["route-inhouse"], "乙の説明"),
     ]
@@ -148,7 +147,11 @@ def test_block_style_figures(tmp_path: Path) -> None:
         ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 約20億円\n", 10, "not understood"),
         ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n予算額 20億円\n", 10, "era-dated"),
         ("# 医薬品プロジェクト\n\n- **甲事業**: 説明 予算額20億円\n", 9, "fiscal year"),
-        ("# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n- **甲事業**: 予算額 2\n(注)\n", 12, "not understood"),
+        (
+            "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n- **甲事業**: 予算額 2\n(注)\n",
+            12,
+            "not understood",
+        ),
     ],
 )
 def test_malformed_figures_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -161,7 +164,7 @@ def test_malformed_figures_name_file_and_line(tmp_path: Path, body: str, line: i
 
 def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "sjis.md"
-    path.write_bytes("# 資料\n\n令和3年度\n".encode("utf-8") + "予算額".encode("shift_jis"))
+    path.write_bytes("# 資料\n\n令和3年度\n".encode() + "予算額".encode("shift_jis"))
     with pytest.raises(DocumentError) as caught:
         parse_document(path)
     assert caught.value.line == 4
@@ -169,16 +172,24 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
 
 def test_unknown_project_heading_is_minted_with_a_warning(tmp_path: Path) -> None:
     # a typo of 医薬品プロジェクト would otherwise become a new project unnoticed
-    extract = parse(tmp_path, "# 医療品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
-                              "- **甲事業**: 説明 予算額20億円\n", name="typo.md")
+    extract = parse(
+        tmp_path,
+        "# 医療品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n",
+        name="typo.md",
+    )
     assert only_section(extract).project is None
     assert [(w.line, w.message) for w in extract.warnings] == [
-        (7, "project heading not in the reference vocabulary: 医療品プロジェクト — minted as a new integrated project")]
+        (7, "project heading not in the reference vocabulary: 医療品プロジェクト — minted as a new integrated project")
+    ]
 
 
 def test_known_project_heading_gives_no_warning(tmp_path: Path) -> None:
-    extract = parse(tmp_path, "# ① 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
-                              "- **甲事業**: 説明 予算額20億円\n")
+    extract = parse(
+        tmp_path,
+        "# ① 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n",
+    )
     assert extract.warnings == []
 
 
@@ -193,10 +204,20 @@ def test_relisting_without_first_listing_warns(tmp_path: Path) -> None:
     )
     extract = parse(tmp_path, body)
     assert [(w.line, w.message) for w in extract.warnings] == [
-        (14, ("(再掲) of 乙事業 has no first listing in 医薬品プロジェクト for FY2021 in this document:"
-              " its figure is left out of the total")),
-        (21, ("(再掲) of 甲事業 has no first listing in 医療機器・ヘルスケアプロジェクト for FY2021 in this document:"
-              " its figure is left out of the total")),
+        (
+            14,
+            (
+                "(再掲) of 乙事業 has no first listing in 医薬品プロジェクト for FY2021 in this document:"
+                " its figure is left out of the total"
+            ),
+        ),
+        (
+            21,
+            (
+                "(再掲) of 甲事業 has no first listing in 医療機器・ヘルスケアプロジェクト for FY2021 in this document:"
+                " its figure is left out of the total"
+            ),
+        ),
     ]
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 
 ID = "https://w3id.org/healthkg/id/"
 GENOME = ID + "project-genome-data"
@@ -60,10 +60,15 @@ def test_diagram_is_generated_from_the_tbox(live_server, seed_store) -> None:  #
     data = get_json(f"{live_server.url}/ontology/diagram.json")
     classes = LocalBackend(open_store(seed_store)).select(
         "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT DISTINCT ?c WHERE { GRAPH <https://w3id.org/healthkg/graph/ontology> "
-        "{ ?c a owl:Class FILTER(STRSTARTS(STR(?c), \"https://w3id.org/healthkg/ontology#\")) } }")
-    assert {n["data"]["id"] for n in data["elements"]["nodes"]} == {b["c"]["value"] for b in classes["results"]["bindings"]}
-    edges = {(e["data"]["source"].split("#")[1], e["data"]["label"], e["data"]["target"].split("#")[1])
-             for e in data["elements"]["edges"]}
+        '{ ?c a owl:Class FILTER(STRSTARTS(STR(?c), "https://w3id.org/healthkg/ontology#")) } }'
+    )
+    assert {n["data"]["id"] for n in data["elements"]["nodes"]} == {
+        b["c"]["value"] for b in classes["results"]["bindings"]
+    }
+    edges = {
+        (e["data"]["source"].split("#")[1], e["data"]["label"], e["data"]["target"].split("#")[1])
+        for e in data["elements"]["edges"]
+    }
     assert ("BudgetFigure", "inProject", "IntegratedProject") in edges  # rdfs:domain / rdfs:range of hkg:inProject
     assert ("Ministry", "subClassOf", "GovernmentBody") in edges
     figure = next(n["data"] for n in data["elements"]["nodes"] if n["data"]["id"].endswith("#BudgetFigure"))

@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 
 pytestmark = pytest.mark.slow
 

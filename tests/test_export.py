@@ -18,9 +18,9 @@ from pyoxigraph import RdfFormat, parse
 from rdflib import Graph
 
 from healthkg.cli.main import cli
-from healthkg.queries.backends import LocalBackend
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.store import open_store
 
 ID = "https://w3id.org/healthkg/id/"
 AMED = ID + "org-amed"

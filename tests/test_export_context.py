@@ -14,12 +14,12 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 from rdflib import Graph
 
-import healthkg.queries.prefixes
-from healthkg.queries.backends import LocalBackend
+import healthkg.engine.prefixes
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.jsonld import context_document, dumps, packaged_context
+from healthkg.engine.prefixes import OWN_PREFIXES, compact, expand, registry_converter
+from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.jsonld import context_document, dumps, packaged_context
-from healthkg.queries.prefixes import OWN_PREFIXES, compact, expand, registry_converter
-from healthkg.queries.store import open_store
 
 ID = "https://w3id.org/healthkg/id/"
 
@@ -79,7 +79,7 @@ def test_curies_expand_and_contract_consistently(seed_store: Path) -> None:
         if curie is not None:
             assert expand(curie) == iri
     assert compact(ID + "org-amed") == "id:org-amed"
-    result = doctest.testmod(healthkg.queries.prefixes, raise_on_error=False)
+    result = doctest.testmod(healthkg.engine.prefixes, raise_on_error=False)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -133,5 +133,5 @@ def test_server_does_not_import_the_registry() -> None:
     """bioregistry costs the server ~72 MiB and 0.6 s at start; the packaged table replaces it."""
     code = "import json, sys, healthkg.server.app; print(json.dumps(sorted(sys.modules)))"
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
-    assert "healthkg.queries.prefixes" in loaded
+    assert "healthkg.engine.prefixes" in loaded
     assert {name.split(".")[0] for name in loaded}.isdisjoint({"bioregistry", "curies"})

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, URIRef
 
+from healthkg.engine.search import search_pattern
 from healthkg.loaders.deck import parse_document
 from healthkg.loaders.lexicon import default_lexicon
 from healthkg.loaders.mentions import Matcher
 from healthkg.loaders.normalize import match_key, normalize
 from healthkg.loaders.triples import document_triples
 from healthkg.ontology import HKG, ID
-from healthkg.queries.search import search_pattern
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,8 @@ def test_matching_and_search_ignore_the_same_separators(separator: str) -> None:
     # one definition (healthkg.ontology.labels.SEPARATOR_CLASS) for keys, the mention dictionary and search
     spaced, plain = f"バイオ{separator}バンク", "バイオバンク"
     assert match_key(spaced) == match_key(plain)
-    assert [f.iri for f in Matcher({spaced: ID["x"]}).find(f"{plain}の整備")] == [ID["x"]]  # a label's separator is optional
+    assert [f.iri for f in Matcher({spaced: ID["x"]}).find(f"{plain}の整備")] == [
+        ID["x"]
+    ]  # a label's separator is optional
     assert search_pattern(spaced) == search_pattern(plain)
     assert re.search(search_pattern(plain), normalize(spaced))

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from rdflib import DCTERMS, PROV, RDF, RDFS, Graph, Literal, URIRef
 
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.triples import document_iri, document_triples, program_iri
 from healthkg.ontology import HKG, ID
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
 
 SEED = Path(__file__).parents[1] / "data" / "documents" / "2020-08-04_cas_genome-data-platform-project.md"
 
@@ -47,7 +47,9 @@ def test_law_and_cited_articles(graph: Graph, extract: DocumentExtract) -> None:
     # 第17条 on line 9 (slide) and 第二条 quoted in kanji under the law's heading on line 271
     assert objects(graph, document_iri(extract), HKG.citesArticle) == {article17, article2}
     assert graph.value(article2, HKG.articleNumber).toPython() == 2
-    assert str(graph.value(article2, DCTERMS.description)).startswith("健康・医療に関する先端的研究開発及び新産業創出は")
+    assert str(graph.value(article2, DCTERMS.description)).startswith(
+        "健康・医療に関する先端的研究開発及び新産業創出は"
+    )
     assert lines_of(graph, article17) == {9} and lines_of(graph, article2) == {271}
     strategy = ID["strategy-2nd"]
     assert (strategy, HKG.basedOnLaw, law) in graph and (strategy, HKG.citesArticle, article17) in graph
@@ -97,14 +99,28 @@ def test_bodies_and_agencies(graph: Graph, extract: DocumentExtract) -> None:
 
 
 def test_project_and_disease_area_descriptions(graph: Graph) -> None:
-    projects = ["pharmaceuticals", "medical-devices", "regenerative", "genome-data", "disease-basic", "seeds-infrastructure"]
+    projects = [
+        "pharmaceuticals",
+        "medical-devices",
+        "regenerative",
+        "genome-data",
+        "disease-basic",
+        "seeds-infrastructure",
+    ]
     for number, code in zip(range(110, 131, 4), projects):
         project = ID[f"project-{code}"]
         assert graph.value(project, DCTERMS.description) is not None
         assert number in lines_of(graph, project)
         assert (project, HKG.partOfPlan, ID["plan-2nd"]) in graph  # listed under 6つの統合プロジェクト
-    areas = ["cancer", "lifestyle", "psychiatric-neurological", "geriatrics-dementia", "intractable", "child-maternal",
-             "infectious"]
+    areas = [
+        "cancer",
+        "lifestyle",
+        "psychiatric-neurological",
+        "geriatrics-dementia",
+        "intractable",
+        "child-maternal",
+        "infectious",
+    ]
     for number, code in zip(range(145, 170, 4), areas):
         assert number in lines_of(graph, ID[f"disease-{code}"])
     # the heading 育成 was repaired to 成育, so its paragraph describes the child and maternal health area
@@ -114,16 +130,23 @@ def test_project_and_disease_area_descriptions(graph: Graph) -> None:
 def test_ministries_of_projects(graph: Graph) -> None:
     genome, predecessor = ID["project-genome-data"], ID["project-genome-medicine-1st"]
     # (科技、総、文、◎厚、経) on line 300 and the legend ■ 文科省、■ 厚労省、■ 経産省、■ 総務省 on line 210
-    assert objects(graph, genome, HKG.participatingMinistry) == {ID[f"org-{m}"] for m in ("cao", "mic", "mext", "mhlw", "meti")}
+    assert objects(graph, genome, HKG.participatingMinistry) == {
+        ID[f"org-{m}"] for m in ("cao", "mic", "mext", "mhlw", "meti")
+    }
     assert objects(graph, genome, HKG.leadMinistry) == {ID["org-mhlw"]}
     assert {210, 300} <= lines_of(graph, genome)
-    assert objects(graph, predecessor, HKG.participatingMinistry) == {ID["org-mext"], ID["org-mhlw"]}  # legend, line 435
+    assert objects(graph, predecessor, HKG.participatingMinistry) == {
+        ID["org-mext"],
+        ID["org-mhlw"],
+    }  # legend, line 435
 
 
 def test_links_goals_and_themes(graph: Graph) -> None:
     genome, predecessor = ID["project-genome-data"], ID["project-genome-medicine-1st"]
     assert objects(graph, genome, HKG.extendsTo) == {
-        ID["project-pharmaceuticals"], ID["project-medical-devices"], ID["project-regenerative"],
+        ID["project-pharmaceuticals"],
+        ID["project-medical-devices"],
+        ID["project-regenerative"],
     }
     assert 248 in lines_of(graph, genome)
     goals = objects(graph, predecessor, HKG.hasAchievementGoal)
@@ -168,7 +191,9 @@ def test_infrastructure_built_and_promoted(graph: Graph) -> None:
     assert (program_iri("ゲノム研究バイオバンク事業"), ID["infra-biobank-japan"]) not in builds
     # 横断検索システムによる連携 (heading 238) over the biobanks listed below it
     assert objects(graph, ID["infra-biobank-cross-search"], HKG.connects) == {
-        ID["infra-tohoku-medical-megabank"], ID["infra-biobank-japan"], ID["infra-ncbn"],
+        ID["infra-tohoku-medical-megabank"],
+        ID["infra-biobank-japan"],
+        ID["infra-ncbn"],
     }
     named = {o for _, o in graph.subject_objects(HKG.namesInfrastructure)}
     assert ID["infra-data-sharing-platform"] in named  # データ共有プラットフォーム(クラウド等), line 246
@@ -206,7 +231,11 @@ def test_every_repair_is_in_the_store(seed_store: Path, extract: DocumentExtract
 
 
 def test_every_extracted_node_points_at_a_line(graph: Graph) -> None:
-    minted = [s for s in set(graph.subjects(RDF.type, None)) if str(s).startswith(str(ID))
-              and any(f"/{kind}/" in str(s) for kind in ("goal", "theme", "policy", "mention", "allocation", "group"))]
+    minted = [
+        s
+        for s in set(graph.subjects(RDF.type, None))
+        if str(s).startswith(str(ID))
+        and any(f"/{kind}/" in str(s) for kind in ("goal", "theme", "policy", "mention", "allocation", "group"))
+    ]
     assert minted
     assert all(lines_of(graph, node) for node in minted)

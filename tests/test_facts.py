@@ -13,8 +13,15 @@ from pyoxigraph import NamedNode
 from rdflib import PROV, RDF, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
-from healthkg.loaders.facts import (BudgetSubject, FactKey, FactsFileError, budget_subjects, fact_keys, load_facts,
-                                    read_facts)
+from healthkg.loaders.facts import (
+    BudgetSubject,
+    FactKey,
+    FactsFileError,
+    budget_subjects,
+    fact_keys,
+    load_facts,
+    read_facts,
+)
 from healthkg.loaders.mappings import MappingFileError, mapping_triples, read_sssom
 from healthkg.loaders.triples import program_iri
 from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
@@ -47,19 +54,34 @@ def test_every_curated_statement_carries_its_source_url_and_quote(facts: Graph) 
         (source,) = facts.objects(record, PROV.wasDerivedFrom)
         assert (source, RDF.type, HKG.CuratedSource) in facts
         assert (str(source), str(facts.value(record, HKG.quote))) in quotes
-        statement = (facts.value(record, RDF.subject), facts.value(record, RDF.predicate), facts.value(record, RDF.object))
+        statement = (
+            facts.value(record, RDF.subject),
+            facts.value(record, RDF.predicate),
+            facts.value(record, RDF.object),
+        )
         assert statement in facts  # the reified statement is asserted too
 
 
 def test_every_facts_triple_is_traceable(facts: Graph) -> None:
-    supported = {(facts.value(r, RDF.subject), facts.value(r, RDF.predicate), facts.value(r, RDF.object))
-                 for r in facts.subjects(RDF.type, HKG.CuratedFact)}
+    supported = {
+        (facts.value(r, RDF.subject), facts.value(r, RDF.predicate), facts.value(r, RDF.object))
+        for r in facts.subjects(RDF.type, HKG.CuratedFact)
+    }
     for s, p, o in facts:
-        if p in (HKG.administeredBy, HKG.leadBureau, HKG.amedDepartment, HKG.partOfProject, HKG.successorOf,
-                 HKG.concernsDiseaseArea, HKG.concernsPurpose):
+        if p in (
+            HKG.administeredBy,
+            HKG.leadBureau,
+            HKG.amedDepartment,
+            HKG.partOfProject,
+            HKG.successorOf,
+            HKG.concernsDiseaseArea,
+            HKG.concernsPurpose,
+        ):
             assert (s, p, o) in supported
         elif (s, RDF.type, HKG.CuratedFact) not in facts and (s, RDF.type, HKG.CuratedSource) not in facts:
-            assert list(facts.objects(s, PROV.wasDerivedFrom)) or p == RDF.type or (s, RDF.type, HKG.Program) in facts, (s, p, o)
+            assert (
+                list(facts.objects(s, PROV.wasDerivedFrom)) or p == RDF.type or (s, RDF.type, HKG.Program) in facts
+            ), (s, p, o)
 
 
 def test_facts_land_on_the_seeds_programs(seed_build: tuple[Path, BuildReport], facts: Graph) -> None:
@@ -72,13 +94,21 @@ def test_facts_land_on_the_seeds_programs(seed_build: tuple[Path, BuildReport], 
 
 
 def test_program_budget_is_the_whole_not_the_projects_share(seed_build: tuple[Path, BuildReport], facts: Graph) -> None:
-    budgets = {b for b in facts.subjects(HKG.budgetOfProgram, CANCER) if facts.value(b, HKG.fiscalYearNumber).toPython() == 2020}
+    budgets = {
+        b
+        for b in facts.subjects(HKG.budgetOfProgram, CANCER)
+        if facts.value(b, HKG.fiscalYearNumber).toPython() == 2020
+    }
     amounts = sorted(Decimal(str(facts.value(b, HKG.amountYen))) for b in budgets)
     assert amounts == [Decimal("8673021000"), Decimal("8700000000")]  # 千円 exact and 億円 rounded, two sources
-    assert all((b, RDF.type, HKG.ProgramBudget) in facts and (b, RDF.type, HKG.BudgetAllocation) not in facts for b in budgets)
+    assert all(
+        (b, RDF.type, HKG.ProgramBudget) in facts and (b, RDF.type, HKG.BudgetAllocation) not in facts for b in budgets
+    )
     document = next(g for g in seed_build[1].graphs if "/graph/document/" in g)
     lines = named_graph(seed_build[1], URIRef(document))
-    share = next(a for a in lines.subjects(HKG.forScheme, CANCER) if lines.value(a, HKG.fiscalYearNumber).toPython() == 2020)
+    share = next(
+        a for a in lines.subjects(HKG.forScheme, CANCER) if lines.value(a, HKG.fiscalYearNumber).toPython() == 2020
+    )
     assert Decimal(str(lines.value(share, HKG.amountYen))) == Decimal("3200000000")
 
 
@@ -103,14 +133,19 @@ def test_malformed_facts_file_names_the_line() -> None:
 HEADER = "subject\tsubject_kind\tpredicate\tobject\tfiscal_year\tamount_yen\tunit\tsource_url\tquote"
 
 
-@pytest.mark.parametrize("amount, unit, precision, stated", [
-    ("1234000000", "百万円", "1000000", "1234百万円"),
-    ("8673021000", "千円", "1000", "8673021千円"),
-    ("3250000000", "億円", "10000000", "32.5億円"),
-    ("3200000000", "億円", "100000000", "32億円"),
-])
+@pytest.mark.parametrize(
+    "amount, unit, precision, stated",
+    [
+        ("1234000000", "百万円", "1000000", "1234百万円"),
+        ("8673021000", "千円", "1000", "8673021千円"),
+        ("3250000000", "億円", "10000000", "32.5億円"),
+        ("3200000000", "億円", "100000000", "32億円"),
+    ],
+)
 def test_budget_units_come_from_the_reference_vocabulary(amount: str, unit: str, precision: str, stated: str) -> None:
-    rows = read_facts(f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t{amount}\t{unit}\thttps://example.org/b\tq\n")
+    rows = read_facts(
+        f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t{amount}\t{unit}\thttps://example.org/b\tq\n"
+    )
     load = load_facts(rows)
     assert load.skipped == []
     (budget,) = load.graph.subjects(RDF.type, HKG.ProgramBudget)
@@ -120,7 +155,9 @@ def test_budget_units_come_from_the_reference_vocabulary(amount: str, unit: str,
 
 
 def test_budget_in_an_unknown_unit_is_skipped_not_scaled() -> None:
-    rows = read_facts(f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t1234000000\tドル\thttps://example.org/b\tq\n")
+    rows = read_facts(
+        f"{HEADER}\nX研究事業\tprogram\tbudget_fy\t当初予算\t2021\t1234000000\tドル\thttps://example.org/b\tq\n"
+    )
     (skipped,) = load_facts(rows).skipped
     assert "not an amount unit" in skipped.reason
 
@@ -142,11 +179,14 @@ def test_predicate_keys_are_read_from_the_ontology() -> None:
 
 
 def test_project_and_organisation_budgets_are_curated_figures_apart_from_document_lines(
-        seed_build: tuple[Path, BuildReport], facts: Graph) -> None:
+    seed_build: tuple[Path, BuildReport], facts: Graph
+) -> None:
     project_budgets = set(facts.subjects(RDF.type, HKG.ProjectBudget))
     assert len(project_budgets) >= 5
-    genome = {facts.value(b, HKG.fiscalYearNumber).toPython(): b
-              for b in facts.subjects(HKG.budgetOfProject, ID["project-genome-data"])}
+    genome = {
+        facts.value(b, HKG.fiscalYearNumber).toPython(): b
+        for b in facts.subjects(HKG.budgetOfProject, ID["project-genome-data"])
+    }
     assert Decimal(str(facts.value(genome[2021], HKG.amountYen))) == Decimal(10400000000)
     assert "厚生労働省計上分" in str(facts.value(genome[2021], HKG.budgetScope))
     (amed,) = facts.subjects(HKG.budgetOfOrganization, ID["org-amed"])
@@ -158,15 +198,19 @@ def test_project_and_organisation_budgets_are_curated_figures_apart_from_documen
     totals = seed_build[1].store.query(
         "PREFIX hkg: <https://w3id.org/healthkg/ontology#> "
         "SELECT ?figure WHERE { ?figure a hkg:ProjectBudget , ?other . "
-        "VALUES ?other { hkg:BudgetAllocation hkg:DeclaredBudgetTotal } }", use_default_graph_as_union=True)
+        "VALUES ?other { hkg:BudgetAllocation hkg:DeclaredBudgetTotal } }",
+        use_default_graph_as_union=True,
+    )
     assert not list(totals)  # disjoint from the figures document reconciliation sums
 
 
 def test_budget_of_a_project_outside_its_plan_period_or_an_unknown_body_is_skipped() -> None:
-    rows = read_facts(f"{HEADER}\n"
-                      "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\t総額\t2019\t100000000\t億円\thttps://example.org/p\tq\n"
-                      "架空機構\torganisation\tbudget_fy\t総額\t2021\t100000000\t億円\thttps://example.org/o\tq\n"
-                      "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\tAMED分\t2022\t12345000000\t百万円\thttps://example.org/p\tq\n")
+    rows = read_facts(
+        f"{HEADER}\n"
+        "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\t総額\t2019\t100000000\t億円\thttps://example.org/p\tq\n"
+        "架空機構\torganisation\tbudget_fy\t総額\t2021\t100000000\t億円\thttps://example.org/o\tq\n"
+        "ゲノム・データ基盤プロジェクト\tproject\tbudget_fy\tAMED分\t2022\t12345000000\t百万円\thttps://example.org/p\tq\n"
+    )
     load = load_facts(rows)
     reasons = [s.reason for s in load.skipped]
     assert "outside the plan period" in reasons[0] and "names no Organization" in reasons[1]
@@ -182,8 +226,11 @@ def verified_reference_iris() -> set[str]:
 def test_every_mapped_iri_comes_from_a_verified_reference_row() -> None:
     verified = verified_reference_iris()
     graph = mapping_triples()
-    targets = {o for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
-               for o in graph.objects(None, p)}
+    targets = {
+        o
+        for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+        for o in graph.objects(None, p)
+    }
     assert len(targets) > 100
     assert {str(t) for t in targets} <= verified
 
@@ -211,8 +258,10 @@ def test_curie_map_follows_bioregistry_except_documented_funder_dois() -> None:
 
 
 def test_malformed_mapping_row_names_the_line() -> None:
-    text = ("#curie_map:\n#  hkgid: https://w3id.org/healthkg/id/\n#  MONDO: http://purl.obolibrary.org/obo/MONDO_\n"
-            "subject_id\tpredicate_id\tobject_id\tmapping_justification\tsee_also\n"
-            "hkgid:disease-cancer\tskos:closeMatch\tNOPE:1\tsemapv:ManualMappingCuration\thttps://example.org/\n")
+    text = (
+        "#curie_map:\n#  hkgid: https://w3id.org/healthkg/id/\n#  MONDO: http://purl.obolibrary.org/obo/MONDO_\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\tsee_also\n"
+        "hkgid:disease-cancer\tskos:closeMatch\tNOPE:1\tsemapv:ManualMappingCuration\thttps://example.org/\n"
+    )
     with pytest.raises(MappingFileError, match=r"mappings.sssom.tsv:5: object_id 'NOPE:1' has no prefix"):
         read_sssom(text)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from healthkg.cli.pipeline import BuildReport, assemble, build
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.loaders.errors import DocumentError
-from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.store import open_store
 
 FAMILY = Path(__file__).parent / "data" / "family"
 SEED = Path(__file__).parents[1] / "data" / "documents" / "2020-08-04_cas_genome-data-platform-project.md"
@@ -49,13 +49,25 @@ def test_family_budget_lines(family_build: tuple[Path, BuildReport]) -> None:
         # block-style deck, 平成30年度, 千円 with commas; the (再掲) block has no figure and is no line
         ("再生医療実現プロジェクト", "2018", "amed", "再生医療実現拠点ネットワークプログラム", "8901234000", "no"),
         ("再生医療実現プロジェクト", "2018", "amed", "再生医療実用化研究事業", "3210987000", "no"),
-        ("再生医療実現プロジェクト", "2018", "amed", "再生医療の産業化に向けた評価基盤技術開発事業", "2455669000", "portion"),
+        (
+            "再生医療実現プロジェクト",
+            "2018",
+            "amed",
+            "再生医療の産業化に向けた評価基盤技術開発事業",
+            "2455669000",
+            "portion",
+        ),
         ("再生医療実現プロジェクト", "2018", "inhouse", "再生医療研究基盤整備事業(NC)", "345678000", "no"),
         # mixed deck, ②: figures wrapped after 予算額 and inside "4|5億円"; one program group of three
         ("医療機器・ヘルスケアプロジェクト", "2022", "amed", "医療機器開発推進研究事業", "3050000000", "no"),
-        ("医療機器・ヘルスケアプロジェクト", "2022", "amed",
-         "医工連携イノベーション推進事業 / 先進的医療機器・システム等技術開発事業 / 官民による若手研究者発掘支援事業",
-         "4500000000", "no"),
+        (
+            "医療機器・ヘルスケアプロジェクト",
+            "2022",
+            "amed",
+            "医工連携イノベーション推進事業 / 先進的医療機器・システム等技術開発事業 / 官民による若手研究者発掘支援事業",
+            "4500000000",
+            "no",
+        ),
         ("医療機器・ヘルスケアプロジェクト", "2022", "amed", "ロボット介護機器開発等推進事業", "4500000000", "no"),
         # list-style deck, 令和３年度, full-width 百万円 figures; the duplicate has no first listing here (warned)
         ("医薬品プロジェクト", "2021", "amed", "創薬基盤推進研究事業", "2500000000", "no"),
@@ -87,14 +99,20 @@ def test_family_warnings_name_file_and_line(family_build: tuple[Path, BuildRepor
     _, report = family_build
     assert report.warnings == [
         # 再生医療実現プロジェクト is a name the vocabulary lacks: minted, but said so
-        (f"{FAMILY / '2019-05-20_regenerative-block-style.md'}:9: project heading not in the reference vocabulary:"
-         " 再生医療実現プロジェクト — minted as a new integrated project"),
+        (
+            f"{FAMILY / '2019-05-20_regenerative-block-style.md'}:9: project heading not in the reference vocabulary:"
+            " 再生医療実現プロジェクト — minted as a new integrated project"
+        ),
         # (再掲) means a duplicate within the same project and year; this one's first listing is in another project
-        (f"{FAMILY / '2021-06-01_pharma-list-style.md'}:23: (再掲) of 革新的がん医療実用化研究事業 has no first listing"
-         " in 医薬品プロジェクト for FY2021 in this document: its figure is left out of the total"),
+        (
+            f"{FAMILY / '2021-06-01_pharma-list-style.md'}:23: (再掲) of 革新的がん医療実用化研究事業 has no first listing"
+            " in 医薬品プロジェクト for FY2021 in this document: its figure is left out of the total"
+        ),
         # listed first under ② 医療機器・ヘルスケアプロジェクト (line 14), relisted under ⑥ (line 29)
-        (f"{FAMILY / '2022-07-01_two-projects-mixed.md'}:29: (再掲) of 医療機器開発推進研究事業 has no first listing"
-         " in シーズ開発・研究基盤プロジェクト for FY2022 in this document: its figure is left out of the total"),
+        (
+            f"{FAMILY / '2022-07-01_two-projects-mixed.md'}:29: (再掲) of 医療機器開発推進研究事業 has no first listing"
+            " in シーズ開発・研究基盤プロジェクト for FY2022 in this document: its figure is left out of the total"
+        ),
     ]
 
 
@@ -108,7 +126,9 @@ def test_family_fiscal_years_are_labelled_in_their_era(family_build: tuple[Path,
     result = LocalBackend(open_store(store)).select(query)["results"]["bindings"]
     labels = {b["n"]["value"]: b["label"]["value"] for b in result}
     assert {year: labels[year] for year in ("2018", "2021", "2022")} == {  # curated facts may add other years
-        "2018": "平成30年度", "2021": "令和3年度", "2022": "令和4年度",
+        "2018": "平成30年度",
+        "2021": "令和3年度",
+        "2022": "令和4年度",
     }
 
 
@@ -160,12 +180,21 @@ def test_family_project_statements(family_build: tuple[Path, BuildReport]) -> No
     store, _ = family_build
     # list-style deck: colour legend (line 17) and 他のプロジェクトの研究へ展開・連携 with its numbered list
     assert select(store, "?m", "id:project-pharmaceuticals hkg:participatingMinistry ?m") == {
-        (f"{ID}org-mext",), (f"{ID}org-mhlw",), (f"{ID}org-meti",)}
+        (f"{ID}org-mext",),
+        (f"{ID}org-mhlw",),
+        (f"{ID}org-meti",),
+    }
     assert select(store, "?p", "id:project-pharmaceuticals hkg:extendsTo ?p") == {
-        (f"{ID}project-genome-data",), (f"{ID}project-seeds-infrastructure",)}
+        (f"{ID}project-genome-data",),
+        (f"{ID}project-seeds-infrastructure",),
+    }
     # block-style deck: a project the vocabulary does not know still gets its goals (【2020年までの達成目標】, lines 50-51)
-    goals = select(store, "?year ?line", """?p rdfs:label "再生医療実現プロジェクト"@ja ; hkg:hasAchievementGoal ?g .
-                                           ?g hkg:targetYear ?year ; prov:wasDerivedFrom/hkg:lineNumber ?line""")
+    goals = select(
+        store,
+        "?year ?line",
+        """?p rdfs:label "再生医療実現プロジェクト"@ja ; hkg:hasAchievementGoal ?g .
+                                           ?g hkg:targetYear ?year ; prov:wasDerivedFrom/hkg:lineNumber ?line""",
+    )
     assert goals == {("2020", "50"), ("2020", "51")}
 
 
@@ -173,16 +202,32 @@ def test_family_mentions_infrastructure_and_repairs(family_build: tuple[Path, Bu
     store, _ = family_build
     # がんや難病の新規治療薬の探索と診断薬の開発 (list-style deck, line 22)
     assert select(store, "?d", """?p rdfs:label "次世代創薬技術実用化事業"@ja ; hkg:mentionsDiseaseArea ?d""") == {
-        (f"{ID}disease-cancer",), (f"{ID}disease-intractable",)}
+        (f"{ID}disease-cancer",),
+        (f"{ID}disease-intractable",),
+    }
     # 予防・QOL向上に資する機器の開発, a figure wrapped inside "4|5億円" (mixed deck, lines 17-18)
     assert select(store, "?d", """?p rdfs:label "ロボット介護機器開発等推進事業"@ja ; hkg:mentionsPurpose ?d""") == {
-        (f"{ID}purpose-prevention",), (f"{ID}purpose-prognosis-qol",)}
+        (f"{ID}purpose-prevention",),
+        (f"{ID}purpose-prognosis-qol",),
+    }
     # 「疾患レジストリ統合データベース」を構築: a platform the vocabulary lacks, not its 統合データベース
-    built = select(store, "?name", """?p rdfs:label "NCBN連携研究事業"@ja ; hkg:buildsInfrastructure ?i .
-                                      ?i a hkg:DataPlatform ; rdfs:label ?name""")
+    built = select(
+        store,
+        "?name",
+        """?p rdfs:label "NCBN連携研究事業"@ja ; hkg:buildsInfrastructure ?i .
+                                      ?i a hkg:DataPlatform ; rdfs:label ?name""",
+    )
     assert built == {("疾患レジストリ統合データベース",)}
     # the mixed deck's typos: AMEDI (14), 遠伝子 (28), NCBB and NCI on one line (31)
-    repairs = select(store, "?line ?note", """?where hkg:repairNote ?note ; hkg:lineNumber ?line ; hkg:statedIn ?doc .
-                                             ?doc hkg:fileName "2022-07-01_two-projects-mixed.md" """)
+    repairs = select(
+        store,
+        "?line ?note",
+        """?where hkg:repairNote ?note ; hkg:lineNumber ?line ; hkg:statedIn ?doc .
+                                             ?doc hkg:fileName "2022-07-01_two-projects-mixed.md" """,
+    )
     assert sorted((int(line), note.split()[0]) for line, note in repairs) == [
-        (14, "PDF"), (28, "OCR"), (31, "NC"), (31, "National")]
+        (14, "PDF"),
+        (28, "OCR"),
+        (31, "NC"),
+        (31, "National"),
+    ]

@@ -14,9 +14,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
-from healthkg.queries.backends import LocalBackend
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import ParameterError, catalogue
-from healthkg.queries.store import open_store
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 MONDO = "http://purl.obolibrary.org/obo/MONDO_"

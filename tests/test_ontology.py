@@ -10,11 +10,11 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from healthkg.cli.pipeline import BuildReport
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.loaders.lexicon import default_lexicon
 from healthkg.loaders.mappings import read_sssom
 from healthkg.ontology import HKG, ID, MAPPING_RELATIONS, ONTOLOGY_IRI, ontology_graph, reference_graph
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
 
 ANCHORS = Path("/work/shared/reference/ontology_anchors.md")
 ALIGNED_NAMESPACES = {
@@ -62,29 +62,44 @@ def test_alignment_uses_only_checked_vocabularies_and_no_imports() -> None:
     text = resources.files("healthkg.ontology").joinpath("healthkg-align.ttl").read_text(encoding="utf-8")
     align = Graph().parse(data=text, format="turtle")
     assert not list(align.objects(None, OWL.imports))
-    external = {o for s, p, o in align if p in (RDFS.subClassOf, RDFS.subPropertyOf, SKOS.closeMatch, SKOS.relatedMatch)}
+    external = {
+        o for s, p, o in align if p in (RDFS.subClassOf, RDFS.subPropertyOf, SKOS.closeMatch, SKOS.relatedMatch)
+    }
     assert external
     for iri in external:
         assert any(str(iri).startswith(ns) for ns in ALIGNED_NAMESPACES), iri
     if ANCHORS.exists():  # the research note that checked each IRI
         anchors = ANCHORS.read_text(encoding="utf-8")
-        prefixes = {"http://purl.org/cerif/frapo/": "frapo:", "http://www.w3.org/ns/org#": "org:",
-                    "http://www.w3.org/ns/prov#": "prov:", "http://www.w3.org/2006/time#": "time:",
-                    "http://purl.org/dc/terms/": "dcterms:", "https://schema.org/": "schema:",
-                    "http://www.w3.org/2004/02/skos/core#": "skos:"}
+        prefixes = {
+            "http://purl.org/cerif/frapo/": "frapo:",
+            "http://www.w3.org/ns/org#": "org:",
+            "http://www.w3.org/ns/prov#": "prov:",
+            "http://www.w3.org/2006/time#": "time:",
+            "http://purl.org/dc/terms/": "dcterms:",
+            "https://schema.org/": "schema:",
+            "http://www.w3.org/2004/02/skos/core#": "skos:",
+        }
         for iri in external:
             namespace = next(ns for ns in prefixes if str(iri).startswith(ns))
-            local = str(iri)[len(namespace):]
+            local = str(iri)[len(namespace) :]
             assert f"{prefixes[namespace]}{local}" in anchors or f"`{local}`" in anchors or local in anchors, iri
 
 
 def test_reference_individuals_are_bilingual_and_found_by_short_forms() -> None:
     graph = reference_graph()
     lexicon = default_lexicon()
-    expected = {"医薬品PJ": "project-pharmaceuticals", "文科省": "org-mext", "厚労省": "org-mhlw",
-                "バイオバンクジャパン": "infra-biobank-japan", "CSTI": "org-csti", "ＡＭＥＤ": "org-amed",
-                "老年医学・認知症": "disease-geriatrics-dementia", "予後・QOL": "purpose-prognosis-qol",
-                "健康・医療戦略推進本部": "org-hq-healthcare-policy", "ゲノム医療協議会": "org-council-genomic-medicine"}
+    expected = {
+        "医薬品PJ": "project-pharmaceuticals",
+        "文科省": "org-mext",
+        "厚労省": "org-mhlw",
+        "バイオバンクジャパン": "infra-biobank-japan",
+        "CSTI": "org-csti",
+        "ＡＭＥＤ": "org-amed",
+        "老年医学・認知症": "disease-geriatrics-dementia",
+        "予後・QOL": "purpose-prognosis-qol",
+        "健康・医療戦略推進本部": "org-hq-healthcare-policy",
+        "ゲノム医療協議会": "org-council-genomic-medicine",
+    }
     for text, local in expected.items():
         assert lexicon.lookup(text) == ID[local], text
     for individual in {s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(str(HKG))}:
@@ -112,7 +127,12 @@ def test_predecessor_project_belongs_to_the_first_plan(seed_build: tuple[Path, B
 
 def test_mapping_relations_are_the_anchored_skos_ones_and_only_those_are_read() -> None:
     assert {relation.fragment for relation in MAPPING_RELATIONS} == {
-        "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"}
+        "exactMatch",
+        "closeMatch",
+        "broadMatch",
+        "narrowMatch",
+        "relatedMatch",
+    }
     if ANCHORS.exists():
         anchors = ANCHORS.read_text(encoding="utf-8")
         assert all(f"`{relation.fragment}`" in anchors for relation in MAPPING_RELATIONS)
@@ -134,6 +154,10 @@ def test_ontology_and_vocabulary_use_only_anchored_standard_terms() -> None:
     used = {p for _, p, _ in graph} | set(graph.objects(None, RDF.type))
     external = {str(t) for t in used if not str(t).startswith(builtin)}
     assert "http://purl.org/vocab/vann/preferredNamespacePrefix" in external
-    unanchored = {t for t in external if f"`{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors
-                  and f":{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors}
+    unanchored = {
+        t
+        for t in external
+        if f"`{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors
+        and f":{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors
+    }
     assert not unanchored, sorted(unanchored)

@@ -41,10 +41,22 @@ def test_wheel_has_only_the_healthkg_namespace(wheel: zipfile.ZipFile) -> None:
 
 def test_wheel_carries_data_files(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
-    for folder, suffix in [("ontology", ".ttl"), ("ontology", ".tsv"), ("ontology", ".jsonld"), ("ontology/vocab", ".ttl"), ("ontology/qc", ".rq"),
-                           ("queries", ".rq"), ("data/documents", ".md"), ("data/curated", ".tsv"),
-                           ("loaders", ".tsv"), ("server/templates", ".html"), ("server/page_queries", ".rq"),
-                           ("server/explorer_queries", ".rq"), ("server/static", ".css"), ("server/static", ".js")]:
+    for folder, suffix in [
+        ("ontology", ".ttl"),
+        ("ontology", ".tsv"),
+        ("ontology", ".jsonld"),
+        ("ontology/vocab", ".ttl"),
+        ("ontology/qc", ".rq"),
+        ("queries", ".rq"),
+        ("data/documents", ".md"),
+        ("data/curated", ".tsv"),
+        ("loaders", ".tsv"),
+        ("server/templates", ".html"),
+        ("server/page_queries", ".rq"),
+        ("server/explorer_queries", ".rq"),
+        ("server/static", ".css"),
+        ("server/static", ".js"),
+    ]:
         shipped = {n for n in names if n.startswith(f"healthkg/{folder}/") and n.endswith(suffix)}
         local = {f"healthkg/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
         assert local and local <= shipped, f"{folder}/*{suffix} missing from the wheel: {local - shipped}"

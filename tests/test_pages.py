@@ -22,10 +22,10 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 from rdflib.namespace import OWL, RDF, RDFS
 
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import BuildInfo, open_store, read_info, write_store
 from healthkg.ontology import BASE, HKG, ontology_graph
-from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.store import BuildInfo, open_store, read_info, write_store
 from healthkg.server.app import create_app
 
 SEED_TEXT = Path(__file__).parent.parent / "data" / "documents"
@@ -328,7 +328,7 @@ def test_whole_graph_downloads_hold_every_quad_of_the_build(live_server, seed_st
 def test_each_named_graph_downloads_as_turtle_by_path_or_iri(live_server, seed_store):
     info = read_info(seed_store)
     for graph, count in info.graphs.items():
-        by_path = get(live_server.url + "/downloads/graph/" + graph[len(BASE + "graph/"):] + ".ttl")
+        by_path = get(live_server.url + "/downloads/graph/" + graph[len(BASE + "graph/") :] + ".ttl")
         by_iri = get(live_server.url + "/downloads/graph.ttl?" + urllib.parse.urlencode({"graph": graph}))
         for reply in (by_path, by_iri):
             assert reply.status == 200 and reply.headers["content-type"].startswith("text/turtle")

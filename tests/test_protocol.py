@@ -22,11 +22,13 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from healthkg.queries.store import open_store, read_info
+from healthkg.engine.store import open_store, read_info
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 LABELS = f"SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(lang(?label) = 'ja') }} ORDER BY ?s ?label"
-LABEL_GRAPH = f"CONSTRUCT {{ ?s <{RDFS_LABEL}> ?label }} WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(lang(?label) = 'ja') }}"
+LABEL_GRAPH = (
+    f"CONSTRUCT {{ ?s <{RDFS_LABEL}> ?label }} WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(lang(?label) = 'ja') }}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,13 @@ def ja_labels(store: Store) -> set[tuple[str, str]]:
     return found
 
 
-def get(http_client, endpoint: str, params: list[tuple[str, str]] | dict[str, str], accept: str | None = None,
-        method: str = "GET") -> tuple[int, http.client.HTTPMessage, bytes]:
+def get(
+    http_client,
+    endpoint: str,
+    params: list[tuple[str, str]] | dict[str, str],
+    accept: str | None = None,
+    method: str = "GET",
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     return http_client.request(f"{endpoint}?{urlencode(params)}", method, headers={"Accept": accept} if accept else {})
 
 
@@ -95,7 +102,8 @@ def test_construct_to_sparqlwrapper(live_server, store) -> None:
     received = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
     expected = rdflib.Graph().parse(
         data=b"".join(str(t).encode() + b" .\n" for t in store.query(LABEL_GRAPH, use_default_graph_as_union=True)),
-        format="nt")
+        format="nt",
+    )
     assert len(received) == len(expected) > 0
     assert isomorphic(received, expected)
 
@@ -124,15 +132,20 @@ def test_post_direct_query_in_its_charset(live_server, ja_labels, charset: str |
     label = sorted(label for _, label in ja_labels if not label.isascii())[0]
     query = f'SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(str(?label) = "{label}") }}'
     content_type = "application/sparql-query" + (f"; charset={charset}" if charset else "")
-    status, headers, body = http_client.request(live_server.sparql, "POST", query.encode(charset or "utf-8"),
-                                    {"Content-Type": content_type, "Accept": "application/sparql-results+json"})
+    status, headers, body = http_client.request(
+        live_server.sparql,
+        "POST",
+        query.encode(charset or "utf-8"),
+        {"Content-Type": content_type, "Accept": "application/sparql-results+json"},
+    )
     assert status == 200, body
     assert {label} == {row["label"]["value"] for row in json.loads(body)["results"]["bindings"]}
 
 
 def test_post_direct_query_with_unknown_charset_is_415(live_server, http_client) -> None:
-    status, _, body = http_client.request(live_server.sparql, "POST", b"ASK {}",
-                              {"Content-Type": "application/sparql-query; charset=x-no-such"})
+    status, _, body = http_client.request(
+        live_server.sparql, "POST", b"ASK {}", {"Content-Type": "application/sparql-query; charset=x-no-such"}
+    )
     assert status == 415 and b"x-no-such" in body
 
 
@@ -148,23 +161,38 @@ def _count(http_client, live_server, params: list[tuple[str, str]]) -> int:
 def test_default_graph_is_the_union_of_named_graphs(live_server, store, http_client) -> None:
     """Without a dataset in the request, the default graph is the union of all named graphs."""
     expected = len(list(store.query("SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")))
-    assert _count(http_client, live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")]) \
+    assert (
+        _count(
+            http_client,
+            live_server,
+            [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")],
+        )
         == expected
+    )
 
 
 def test_default_graph_uri_selects_the_default_graph(live_server, seed_store, http_client) -> None:
     """§2.1.4: default-graph-uri makes the named graph the query's default graph."""
     info = read_info(seed_store)
     graph, size = max(info.graphs.items(), key=lambda item: item[1])
-    assert _count(http_client, live_server, [("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
-                                ("default-graph-uri", graph)]) == size
+    assert (
+        _count(
+            http_client,
+            live_server,
+            [("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), ("default-graph-uri", graph)],
+        )
+        == size
+    )
 
 
 def test_named_graph_uri_limits_graph_patterns(live_server, seed_store, http_client) -> None:
     info = read_info(seed_store)
     graphs = sorted(g for g, n in info.graphs.items() if n)[:2]
-    status, _, body = get(http_client, live_server.sparql, [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"),
-                                               *[("named-graph-uri", g) for g in graphs]])
+    status, _, body = get(
+        http_client,
+        live_server.sparql,
+        [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"), *[("named-graph-uri", g) for g in graphs]],
+    )
     assert status == 200
     assert sorted(r["g"]["value"] for r in json.loads(body)["results"]["bindings"]) == graphs
 
@@ -182,16 +210,19 @@ def test_protocol_dataset_wins_over_from_and_from_is_honoured_alone(live_server,
 # §2.1.7 failures
 
 
-@pytest.mark.parametrize(("params", "fragment"), [
-    ([("query", "ASK {}"), ("query", "ASK {}")], b"exactly one"),
-    ([("query", "   ")], b"empty query"),
-    ([("query", "SELECT ?s WHERE { ?s ?p }")], b"1:"),
-    ([("update", "CLEAR ALL")], b"POST"),
-    ([("query", "ASK {}"), ("default-graph-uri", "not an iri")], b"absolute IRI"),
-    ([("default-graph-uri", "http://example.org/g")], b"missing query"),
-    ([("query", "INSERT DATA { <http://a> <http://b> <http://c> }")], b"update"),
-    ([("query", "SELECT * { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")], b"SERVICE"),
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ([("query", "ASK {}"), ("query", "ASK {}")], b"exactly one"),
+        ([("query", "   ")], b"empty query"),
+        ([("query", "SELECT ?s WHERE { ?s ?p }")], b"1:"),
+        ([("update", "CLEAR ALL")], b"POST"),
+        ([("query", "ASK {}"), ("default-graph-uri", "not an iri")], b"absolute IRI"),
+        ([("default-graph-uri", "http://example.org/g")], b"missing query"),
+        ([("query", "INSERT DATA { <http://a> <http://b> <http://c> }")], b"update"),
+        ([("query", "SELECT * { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")], b"SERVICE"),
+    ],
+)
 def test_bad_get_requests_are_400_with_a_reason(live_server, params, fragment: bytes, http_client) -> None:
     status, headers, body = get(http_client, live_server.sparql, params)
     assert status == 400
@@ -205,14 +236,17 @@ def test_malformed_query_message_gives_the_parsers_position(live_server, http_cl
     assert b"malformed query" in body and b"2:" in body
 
 
-@pytest.mark.parametrize(("content_type", "body", "status"), [
-    ("text/plain", b"ASK {}", 415),
-    (None, b"ASK {}", 415),
-    ("application/x-www-form-urlencoded", b"", 400),
-    ("application/x-www-form-urlencoded", urlencode({"query": "ASK {}", "update": "CLEAR ALL"}).encode(), 400),
-    ("application/sparql-query", b"", 400),
-    ("application/sparql-query", b"\xff\xfe", 400),
-])
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("text/plain", b"ASK {}", 415),
+        (None, b"ASK {}", 415),
+        ("application/x-www-form-urlencoded", b"", 400),
+        ("application/x-www-form-urlencoded", urlencode({"query": "ASK {}", "update": "CLEAR ALL"}).encode(), 400),
+        ("application/sparql-query", b"", 400),
+        ("application/sparql-query", b"\xff\xfe", 400),
+    ],
+)
 def test_bad_post_requests(live_server, content_type: str | None, body: bytes, status: int, http_client) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     assert http_client.request(live_server.sparql, "POST", body, headers)[0] == status
@@ -221,29 +255,37 @@ def test_bad_post_requests(live_server, content_type: str | None, body: bytes, s
 # Content negotiation
 
 
-@pytest.mark.parametrize(("query", "accept", "media_type"), [
-    (LABELS, None, "application/sparql-results+json"),
-    ("ASK { ?s ?p ?o }", None, "application/sparql-results+json"),
-    (LABEL_GRAPH, None, "text/turtle"),
-    (f"DESCRIBE <{RDFS_LABEL}>", None, "text/turtle"),
-    (LABELS, "text/csv;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
-    (LABELS, "application/sparql-results+xml;q=0.9, */*;q=0.1", "application/sparql-results+xml"),
-    (LABEL_GRAPH, "application/n-triples;q=0.2, application/ld+json;q=0.8", "application/ld+json"),
-    (LABEL_GRAPH, "text/*", "text/turtle"),
-])
-def test_negotiated_and_default_formats(live_server, query: str, accept: str | None, media_type: str, http_client) -> None:
+@pytest.mark.parametrize(
+    ("query", "accept", "media_type"),
+    [
+        (LABELS, None, "application/sparql-results+json"),
+        ("ASK { ?s ?p ?o }", None, "application/sparql-results+json"),
+        (LABEL_GRAPH, None, "text/turtle"),
+        (f"DESCRIBE <{RDFS_LABEL}>", None, "text/turtle"),
+        (LABELS, "text/csv;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
+        (LABELS, "application/sparql-results+xml;q=0.9, */*;q=0.1", "application/sparql-results+xml"),
+        (LABEL_GRAPH, "application/n-triples;q=0.2, application/ld+json;q=0.8", "application/ld+json"),
+        (LABEL_GRAPH, "text/*", "text/turtle"),
+    ],
+)
+def test_negotiated_and_default_formats(
+    live_server, query: str, accept: str | None, media_type: str, http_client
+) -> None:
     status, headers, _ = get(http_client, live_server.sparql, {"query": query}, accept)
     assert status == 200
     assert headers["Content-Type"].split(";")[0] == media_type
     assert "Accept" in headers["Vary"]
 
 
-@pytest.mark.parametrize(("query", "accept"), [
-    (LABELS, "text/turtle"),
-    ("ASK {}", "application/rdf+xml, text/html"),
-    (LABEL_GRAPH, "application/sparql-results+json"),
-    (LABEL_GRAPH, "text/csv"),
-])
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (LABELS, "text/turtle"),
+        ("ASK {}", "application/rdf+xml, text/html"),
+        (LABEL_GRAPH, "application/sparql-results+json"),
+        (LABEL_GRAPH, "text/csv"),
+    ],
+)
 def test_nothing_acceptable_is_406(live_server, query: str, accept: str, http_client) -> None:
     status, _, body = get(http_client, live_server.sparql, {"query": query}, accept)
     assert status == 406
@@ -254,12 +296,15 @@ def test_unreadable_accept_is_400(live_server, http_client) -> None:
     assert get(http_client, live_server.sparql, {"query": "ASK {}"}, "text/csv;q=lots")[0] == 400
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [
-    ("application/sparql-results+json", QueryResultsFormat.JSON),
-    ("application/sparql-results+xml", QueryResultsFormat.XML),
-    ("text/csv", QueryResultsFormat.CSV),
-    ("text/tab-separated-values", QueryResultsFormat.TSV),
-])
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/sparql-results+json", QueryResultsFormat.JSON),
+        ("application/sparql-results+xml", QueryResultsFormat.XML),
+        ("text/csv", QueryResultsFormat.CSV),
+        ("text/tab-separated-values", QueryResultsFormat.TSV),
+    ],
+)
 def test_japanese_round_trips_in_every_result_format(live_server, ja_labels, accept: str, fmt, http_client) -> None:
     status, headers, body = get(http_client, live_server.sparql, {"query": LABELS}, accept)
     assert status == 200
@@ -267,15 +312,20 @@ def test_japanese_round_trips_in_every_result_format(live_server, ja_labels, acc
     assert solutions(body, fmt) == ja_labels
 
 
-@pytest.mark.parametrize(("accept", "rdflib_format"), [
-    ("text/turtle", "turtle"),
-    ("application/n-triples", "nt"),
-    ("application/rdf+xml", "xml"),
-    ("application/ld+json", "json-ld"),
-    ("text/n3", "n3"),
-])
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/ld+json", "json-ld"),
+        ("text/n3", "n3"),
+    ],
+)
 @pytest.mark.filterwarnings("ignore:.*(ConjunctiveGraph|default_context).*:DeprecationWarning")
-def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, accept: str, rdflib_format: str, http_client) -> None:
+def test_japanese_round_trips_in_every_graph_format(
+    live_server, ja_labels, accept: str, rdflib_format: str, http_client
+) -> None:
     """Each graph syntax, read back by rdflib's own parser."""
     status, headers, body = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, accept)
     assert status == 200
@@ -284,9 +334,12 @@ def test_japanese_round_trips_in_every_graph_format(live_server, ja_labels, acce
     assert {(str(s), str(o)) for s, _, o in graph} == ja_labels
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [("application/n-quads", RdfFormat.N_QUADS),
-                                             ("application/trig", RdfFormat.TRIG)])
-def test_japanese_round_trips_in_dataset_formats(live_server, ja_labels, accept: str, fmt: RdfFormat, http_client) -> None:
+@pytest.mark.parametrize(
+    ("accept", "fmt"), [("application/n-quads", RdfFormat.N_QUADS), ("application/trig", RdfFormat.TRIG)]
+)
+def test_japanese_round_trips_in_dataset_formats(
+    live_server, ja_labels, accept: str, fmt: RdfFormat, http_client
+) -> None:
     """A graph result in a dataset syntax: the triples, in the default graph."""
     status, headers, body = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, accept)
     assert status == 200
@@ -329,7 +382,7 @@ def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server
     assert headers["Content-Type"] == "application/ld+json; charset=utf-8"
     link = headers["Link"]
     assert 'rel="http://www.w3.org/ns/json-ld#context"' in link
-    context_url = link[link.index("<") + 1:link.index(">")]
+    context_url = link[link.index("<") + 1 : link.index(">")]
     assert context_url.endswith("/ontology/context.jsonld")
     document = json.loads(body)
     keys = {key for node in document["@graph"] for key in node}
@@ -338,8 +391,10 @@ def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server
     assert context_status == 200 and context_headers["Content-Type"] == "application/ld+json; charset=utf-8"
     assert json.loads(context_body)["@context"] == document["@context"]
     expected = Store()
-    expected.load(get(http_client, live_server.sparql, {"query": BUDGET_GRAPH}, "application/n-triples")[2],
-                  format=RdfFormat.N_TRIPLES)
+    expected.load(
+        get(http_client, live_server.sparql, {"query": BUDGET_GRAPH}, "application/n-triples")[2],
+        format=RdfFormat.N_TRIPLES,
+    )
     compacted = Store()
     compacted.load(body, format=RdfFormat.JSON_LD)
     assert set(compacted) == set(expected)

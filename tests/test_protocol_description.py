@@ -13,8 +13,8 @@ import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
 
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS
-from healthkg.queries.store import open_store, read_info
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS
+from healthkg.engine.store import open_store, read_info
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")

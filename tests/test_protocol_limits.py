@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
-from healthkg.queries.store import BuildInfo, write_store
+from healthkg.engine.store import BuildInfo, write_store
 from healthkg.server.app import create_app
 
 TRIPLES = 3000
@@ -26,18 +26,27 @@ SLOW_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 FAST = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 
 
-def query(http_client, server, text: str, accept: str = "application/sparql-results+json") -> tuple[int, http.client.HTTPMessage, bytes]:
-    return http_client.request(f"{server.sparql}?{urlencode({'query': text})}", headers={"Accept": accept, "Cache-Control": "no-cache"})
+def query(
+    http_client, server, text: str, accept: str = "application/sparql-results+json"
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    return http_client.request(
+        f"{server.sparql}?{urlencode({'query': text})}", headers={"Accept": accept, "Cache-Control": "no-cache"}
+    )
 
 
 @pytest.fixture(scope="module")
 def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("limits") / "store"
     graph = NamedNode("http://example.org/graph/synthetic")
-    quads = [Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"), Literal(f"値{i}"), graph)
-             for i in range(TRIPLES)]
-    write_store(path, serialize(quads, format=RdfFormat.N_QUADS) or b"",
-                BuildInfo(built_at="2026-01-01T00:00:00+00:00", version="synthetic", graphs={graph.value: TRIPLES}))
+    quads = [
+        Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"), Literal(f"値{i}"), graph)
+        for i in range(TRIPLES)
+    ]
+    write_store(
+        path,
+        serialize(quads, format=RdfFormat.N_QUADS) or b"",
+        BuildInfo(built_at="2026-01-01T00:00:00+00:00", version="synthetic", graphs={graph.value: TRIPLES}),
+    )
     return path
 
 
@@ -70,8 +79,17 @@ def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serv
 
 def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: Path, serve_app, http_client) -> None:
     """A result already streaming when time runs out ends without its final chunk, never as a valid document."""
-    server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 0.5, "ACCESS_LOG": False,
-                                   "STREAM_BUFFER_BYTES": 1024, "MAX_ROWS": TRIPLES * TRIPLES}))
+    server = serve_app(
+        create_app(
+            {
+                "STORE_PATH": str(synthetic_store),
+                "QUERY_TIMEOUT": 0.5,
+                "ACCESS_LOG": False,
+                "STREAM_BUFFER_BYTES": 1024,
+                "MAX_ROWS": TRIPLES * TRIPLES,
+            }
+        )
+    )
     parts = urlsplit(server.sparql)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     connection.request("GET", f"{parts.path}?{urlencode({'query': SLOW_ROWS})}")
@@ -87,12 +105,20 @@ def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: P
     assert status == 200
 
 
-@pytest.mark.parametrize(("text", "accept", "count"), [
-    ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json",
-     lambda body: len(json.loads(body)["results"]["bindings"])),
-    ("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", lambda body: body.count(b"\n")),
-])
-def test_row_cap_truncates_and_says_so(synthetic_store: Path, serve_app, text: str, accept: str, count, http_client) -> None:
+@pytest.mark.parametrize(
+    ("text", "accept", "count"),
+    [
+        (
+            "SELECT * WHERE { ?s ?p ?o }",
+            "application/sparql-results+json",
+            lambda body: len(json.loads(body)["results"]["bindings"]),
+        ),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", lambda body: body.count(b"\n")),
+    ],
+)
+def test_row_cap_truncates_and_says_so(
+    synthetic_store: Path, serve_app, text: str, accept: str, count, http_client
+) -> None:
     server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "MAX_ROWS": 5, "ACCESS_LOG": False}))
     status, headers, body = query(http_client, server, text, accept)
     assert status == 200
@@ -103,13 +129,18 @@ def test_row_cap_truncates_and_says_so(synthetic_store: Path, serve_app, text: s
 
 
 def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app, http_client) -> None:
-    server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "MAX_CONTENT_LENGTH": 1000,
-                                   "ACCESS_LOG": False}))
+    server = serve_app(
+        create_app({"STORE_PATH": str(synthetic_store), "MAX_CONTENT_LENGTH": 1000, "ACCESS_LOG": False})
+    )
     padding = "#" + "x" * 2000 + "\n"
-    for body, content_type in (((padding + FAST).encode(), "application/sparql-query"),
-                               (urlencode({"query": padding + FAST}).encode(), "application/x-www-form-urlencoded")):
+    for body, content_type in (
+        ((padding + FAST).encode(), "application/sparql-query"),
+        (urlencode({"query": padding + FAST}).encode(), "application/x-www-form-urlencoded"),
+    ):
         status, headers, text = http_client.request(server.sparql, "POST", body, {"Content-Type": content_type})
         assert status == 413, text
         assert headers["Content-Type"].startswith("text/plain")
-    status, _, _ = http_client.request(server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"})
+    status, _, _ = http_client.request(
+        server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"}
+    )
     assert status == 200

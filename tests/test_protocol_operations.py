@@ -14,13 +14,15 @@ from urllib.parse import urlencode
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
-from healthkg.queries.store import BuildInfo, open_store, read_info, write_store
+from healthkg.engine.store import BuildInfo, open_store, read_info, write_store
 from healthkg.server.app import create_app
 from healthkg.server.operations import WAITING
 from healthkg.server.wsgi_server import QUEUE_LOGGER
 
 
-def sparql_get(http_client, server, query: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+def sparql_get(
+    http_client, server, query: str, headers: dict[str, str] | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     return http_client.request(f"{server.sparql}?{urlencode({'query': query})}", headers=headers)
 
 
@@ -84,8 +86,9 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
     assert "# TYPE healthkg_query_timeouts_total counter" in body.decode()
 
 
-def test_requests_waiting_for_a_thread_are_a_gauge_not_a_warning_per_request(seed_store: Path, serve_app, http_client,
-                                                                              hold_route, caplog) -> None:
+def test_requests_waiting_for_a_thread_are_a_gauge_not_a_warning_per_request(
+    seed_store: Path, serve_app, http_client, hold_route, caplog
+) -> None:
     app = create_app({"STORE_PATH": str(seed_store)})
     hold = hold_route(app)
     entered, release = hold.entered, hold.release
@@ -115,13 +118,17 @@ def test_access_log_has_one_json_line_per_request(live_server, access_lines, htt
     while len(access_lines) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     entries = [json.loads(record.getMessage()) for record in access_lines]
-    assert [(e["method"], e["path"], e["status"]) for e in entries] == [("GET", "/sparql", 200), ("GET", "/sparql", 400)]
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("GET", "/sparql", 200),
+        ("GET", "/sparql", 400),
+    ]
     assert all(e["agent"] == "healthkg-test" and e["duration_ms"] >= 0 and e["remote"] == "127.0.0.1" for e in entries)
     assert entries[0]["bytes"] > 0
 
 
 def test_access_log_off_means_off_even_when_the_logger_has_handlers(
-        seed_store: Path, serve_app, access_lines, http_client, caplog: pytest.LogCaptureFixture) -> None:
+    seed_store: Path, serve_app, access_lines, http_client, caplog: pytest.LogCaptureFixture
+) -> None:
     """ACCESS_LOG is the app's: another app in the process having switched the logger on must not matter."""
     caplog.set_level(logging.INFO, logger="healthkg.access")  # as an app with ACCESS_LOG on leaves it
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
@@ -134,13 +141,16 @@ def test_access_log_off_means_off_even_when_the_logger_has_handlers(
 
 
 def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
-        seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture, http_client) -> None:
+    seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture, http_client
+) -> None:
     """A 400 leaves no error record; a 500 (here: a failing SERVICE call) is logged with its traceback."""
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ALLOW_SERVICE": True}))
     with caplog.at_level(logging.INFO, logger="healthkg.server"):
         assert sparql_get(http_client, server, "SELECT WHERE")[0] == 400
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-        status, _, body = sparql_get(http_client, server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+        status, _, body = sparql_get(
+            http_client, server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+        )
     assert status == 500 and b"internal server error" in body
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].exc_info is not None
@@ -148,25 +158,37 @@ def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
 
 def test_cors_is_on_for_reads_by_default(live_server, http_client) -> None:
     """Fetch standard CORS: simple requests get Access-Control-Allow-Origin; preflights are answered."""
-    status, headers, _ = http_client.request(f"{live_server.sparql}?{urlencode({'query': 'ASK {}'})}",
-                                 headers={"Origin": "https://tools.example"})
+    status, headers, _ = http_client.request(
+        f"{live_server.sparql}?{urlencode({'query': 'ASK {}'})}", headers={"Origin": "https://tools.example"}
+    )
     assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
     assert "Healthkg-Truncated" in headers["Access-Control-Expose-Headers"]
-    status, headers, _ = http_client.request(live_server.sparql, "OPTIONS", headers={
-        "Origin": "https://tools.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type, Authorization"})
+    status, headers, _ = http_client.request(
+        live_server.sparql,
+        "OPTIONS",
+        headers={
+            "Origin": "https://tools.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, Authorization",
+        },
+    )
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"] and "PUT" not in headers["Access-Control-Allow-Methods"]
     assert headers["Access-Control-Allow-Headers"] == "Content-Type"
 
 
-@pytest.mark.parametrize(("origins", "origin", "allowed"), [
-    ("", "https://tools.example", None),
-    ("https://a.example, https://tools.example", "https://tools.example", "https://tools.example"),
-    ("https://a.example", "https://tools.example", None),
-])
-def test_cors_is_configurable(seed_store: Path, serve_app, origins: str, origin: str, allowed: str | None, http_client) -> None:
+@pytest.mark.parametrize(
+    ("origins", "origin", "allowed"),
+    [
+        ("", "https://tools.example", None),
+        ("https://a.example, https://tools.example", "https://tools.example", "https://tools.example"),
+        ("https://a.example", "https://tools.example", None),
+    ],
+)
+def test_cors_is_configurable(
+    seed_store: Path, serve_app, origins: str, origin: str, allowed: str | None, http_client
+) -> None:
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "CORS_ORIGINS": origins, "ACCESS_LOG": False}))
     _, headers, _ = http_client.request(f"{server.sparql}?{urlencode({'query': 'ASK {}'})}", headers={"Origin": origin})
     assert headers["Access-Control-Allow-Origin"] == allowed
@@ -179,29 +201,39 @@ def _nquads(store_path: Path, extra: list[Quad]) -> bytes:
     return serialize(quads, format=RdfFormat.N_QUADS) or b""
 
 
-def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp_path: Path, serve_app, http_client) -> None:
+def test_new_build_is_swapped_in_without_dropping_requests(
+    seed_store: Path, tmp_path: Path, serve_app, http_client
+) -> None:
     """A build written into the served path (the same atomic swap `healthkg build` does) replaces the graph live."""
     served = tmp_path / "store"
     info = read_info(seed_store)
     write_store(served, _nquads(seed_store, []), info)
     server = serve_app(create_app({"STORE_PATH": str(served), "RELOAD_INTERVAL": 0.1, "ACCESS_LOG": False}))
-    marker = Quad(NamedNode("http://example.org/reloaded"), NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-                  Literal("再読込", language="ja"), NamedNode("http://example.org/graph/new"))
+    marker = Quad(
+        NamedNode("http://example.org/reloaded"),
+        NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+        Literal("再読込", language="ja"),
+        NamedNode("http://example.org/graph/new"),
+    )
     statuses: list[int] = []
     stop = threading.Event()
 
     def hammer() -> None:
         while not stop.is_set():
-            statuses.append(sparql_get(http_client, server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                                       {"Cache-Control": "no-cache"})[0])
+            statuses.append(
+                sparql_get(
+                    http_client, server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"Cache-Control": "no-cache"}
+                )[0]
+            )
 
     workers = [threading.Thread(target=hammer) for _ in range(3)]
     for worker in workers:
         worker.start()
     try:
         time.sleep(0.3)
-        new_info = BuildInfo(built_at=info.built_at, version="reloaded0000",
-                             graphs={**info.graphs, marker.graph_name.value: 1})
+        new_info = BuildInfo(
+            built_at=info.built_at, version="reloaded0000", graphs={**info.graphs, marker.graph_name.value: 1}
+        )
         write_store(served, _nquads(seed_store, [marker]), new_info)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -215,7 +247,9 @@ def test_new_build_is_swapped_in_without_dropping_requests(seed_store: Path, tmp
             worker.join(timeout=10)
     assert json.loads(http_client.request(f"{server.url}/healthz")[2])["version"].startswith("reloaded0000")
     assert len(statuses) > 10 and set(statuses) == {200}
-    status, _, body = sparql_get(http_client, server, 'ASK { ?s ?p "再読込"@ja }', {"Accept": "application/sparql-results+json"})
+    status, _, body = sparql_get(
+        http_client, server, 'ASK { ?s ?p "再読込"@ja }', {"Accept": "application/sparql-results+json"}
+    )
     assert status == 200 and json.loads(body)["boolean"] is True
     sizes = re.findall(rb"void:triples (\d+)", http_client.request(server.sparql)[2])
     assert sizes, "service description lists graph sizes"

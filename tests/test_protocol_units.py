@@ -19,9 +19,9 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from healthkg.queries.formats import GRAPH_FORMATS, RESULT_FORMATS, by_media_type
-from healthkg.queries.query_form import lex, shape, template_of
-from healthkg.queries.results import SolutionsWriter
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, by_media_type
+from healthkg.engine.query_form import lex, shape, template_of
+from healthkg.engine.results import SolutionsWriter
 from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -181,8 +181,9 @@ def test_writers_agree_with_pyoxigraph_parsers(tricky_store: Store, fmt: str) ->
     ours = [tuple(solution) for solution in parse_query_results(body, format=results_format)]
     theirs = [tuple(solution) for solution in tricky_store.query(QUERY)]
     assert len(ours) == len(TRICKY)
-    assert [tuple(str(t) for t in row if not isinstance(t, BlankNode)) for row in ours] == \
-           [tuple(str(t) for t in row if not isinstance(t, BlankNode)) for row in theirs]
+    assert [tuple(str(t) for t in row if not isinstance(t, BlankNode)) for row in ours] == [
+        tuple(str(t) for t in row if not isinstance(t, BlankNode)) for row in theirs
+    ]
 
 
 def test_json_writer_output_is_the_w3c_shape(tricky_store: Store) -> None:

@@ -14,7 +14,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from healthkg.queries.store import read_info
+from healthkg.engine.store import read_info
 from healthkg.server.app import ConfigError, create_app
 
 TOKEN = "s3cret-token"
@@ -39,8 +39,10 @@ def ask(http_client, server, query: str) -> bool:
 
 
 def count(http_client, server) -> int:
-    status, _, body = http_client.request(f"{server.sparql}?{urlencode({'query': 'SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }'})}",
-                              headers={"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"})
+    status, _, body = http_client.request(
+        f"{server.sparql}?{urlencode({'query': 'SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }'})}",
+        headers={"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"},
+    )
     return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
@@ -50,8 +52,10 @@ INSERTED = f'ASK {{ GRAPH <{GRAPH}> {{ <http://example.org/s> <http://example.or
 
 def test_updates_are_refused_by_default(live_server, seed_store, http_client) -> None:
     """Read-only by default: an update is 403 even with a token, and nothing changes."""
-    for body, content_type in ((INSERT.encode(), "application/sparql-update"),
-                               (urlencode({"update": INSERT}).encode(), "application/x-www-form-urlencoded")):
+    for body, content_type in (
+        (INSERT.encode(), "application/sparql-update"),
+        (urlencode({"update": INSERT}).encode(), "application/x-www-form-urlencoded"),
+    ):
         status, _, text = http_client.request(live_server.sparql, "POST", body, {"Content-Type": content_type, **AUTH})
         assert status == 403 and b"disabled" in text
     assert not ask(http_client, live_server, INSERTED)
@@ -60,8 +64,9 @@ def test_updates_are_refused_by_default(live_server, seed_store, http_client) ->
 
 def test_graph_store_is_refused_by_default(live_server, http_client) -> None:
     assert http_client.request(f"{live_server.url}/store?default")[0] == 403
-    status, _, _ = http_client.request(f"{live_server.url}/store?graph={quote(GRAPH)}", "PUT", TURTLE.encode(),
-                           {"Content-Type": "text/turtle", **AUTH})
+    status, _, _ = http_client.request(
+        f"{live_server.url}/store?graph={quote(GRAPH)}", "PUT", TURTLE.encode(), {"Content-Type": "text/turtle", **AUTH}
+    )
     assert status == 403
 
 
@@ -69,8 +74,9 @@ def test_updates_need_the_configured_token(writable, http_client) -> None:
     """A missing or wrong bearer token is 401 with a challenge, and changes nothing."""
     before = count(http_client, writable)
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
-        status, response_headers, _ = http_client.request(writable.sparql, "POST", INSERT.encode(),
-                                              {"Content-Type": "application/sparql-update", **headers})
+        status, response_headers, _ = http_client.request(
+            writable.sparql, "POST", INSERT.encode(), {"Content-Type": "application/sparql-update", **headers}
+        )
         assert status == 401
         assert response_headers["WWW-Authenticate"].startswith("Bearer")
     assert count(http_client, writable) == before and not ask(http_client, writable, INSERTED)
@@ -89,15 +95,18 @@ def test_update_with_token_changes_the_served_graph(writable, form: bool, http_c
 
 def test_malformed_update_is_400_and_changes_nothing(writable, http_client) -> None:
     before = count(http_client, writable)
-    status, _, body = http_client.request(writable.sparql, "POST", b"INSERT DATA { <http://a> }",
-                              {"Content-Type": "application/sparql-update", **AUTH})
+    status, _, body = http_client.request(
+        writable.sparql, "POST", b"INSERT DATA { <http://a> }", {"Content-Type": "application/sparql-update", **AUTH}
+    )
     assert status == 400 and b"malformed update" in body and b"1:" in body
     assert count(http_client, writable) == before
 
 
 def test_update_dataset_parameters_are_refused(writable, http_client) -> None:
     body = urlencode({"update": INSERT, "using-graph-uri": GRAPH}).encode()
-    status, _, _ = http_client.request(writable.sparql, "POST", body, {"Content-Type": "application/x-www-form-urlencoded", **AUTH})
+    status, _, _ = http_client.request(
+        writable.sparql, "POST", body, {"Content-Type": "application/x-www-form-urlencoded", **AUTH}
+    )
     assert status == 400 and not ask(http_client, writable, INSERTED)
 
 
@@ -110,7 +119,9 @@ def _graph_url(server, graph: str = GRAPH) -> str:
     return f"{server.url}/store?graph={quote(graph, safe='')}"
 
 
-def put(http_client, url: str, body: str, method: str = "PUT", content_type: str = "text/turtle", auth: bool = True) -> int:
+def put(
+    http_client, url: str, body: str, method: str = "PUT", content_type: str = "text/turtle", auth: bool = True
+) -> int:
     headers = {"Content-Type": content_type, **(AUTH if auth else {})}
     return http_client.request(url, method, body.encode("utf-8"), headers)[0]
 
@@ -151,8 +162,9 @@ def test_graph_store_default_graph(writable, http_client) -> None:
 
 def test_post_to_the_store_creates_a_graph_and_says_where(writable, http_client) -> None:
     """§5.5: a POST to the graph store itself makes a new graph, named in Location (direct identification)."""
-    status, headers, _ = http_client.request(f"{writable.url}/store", "POST", TURTLE.encode(),
-                                 {"Content-Type": "text/turtle", **AUTH})
+    status, headers, _ = http_client.request(
+        f"{writable.url}/store", "POST", TURTLE.encode(), {"Content-Type": "text/turtle", **AUTH}
+    )
     assert status == 201
     location = headers["Location"]
     assert location.startswith(f"{writable.url}/store/")
@@ -160,11 +172,14 @@ def test_post_to_the_store_creates_a_graph_and_says_where(writable, http_client)
     assert ask(http_client, writable, f"ASK {{ GRAPH <{location}> {{ ?s ?p ?o }} }}")
 
 
-@pytest.mark.parametrize(("body", "content_type", "status"), [
-    (TURTLE, "text/plain", 415),
-    (TURTLE, "application/n-quads", 415),
-    ("<http://example.org/s> <http://example.org/p> .", "text/turtle", 400),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (TURTLE, "text/plain", 415),
+        (TURTLE, "application/n-quads", 415),
+        ("<http://example.org/s> <http://example.org/p> .", "text/turtle", 400),
+    ],
+)
 def test_bad_payloads_change_nothing(writable, body: str, content_type: str, status: int, http_client) -> None:
     url = _graph_url(writable)
     assert put(http_client, url, TURTLE) == 201

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 
 UNTRACED = """
 PREFIX hkg:  <https://w3id.org/healthkg/ontology#>

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from pyoxigraph import Store
 
 from healthkg.cli.main import cli
-from healthkg.queries.backends import LocalBackend
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import ParameterError, catalogue
-from healthkg.queries.store import open_store
 
 OKU = 100_000_000
 GENOME = "ゲノム・データ基盤プロジェクト"
@@ -97,14 +97,22 @@ def test_disease_area_programs_cross_projects(store: Store) -> None:
     found = [r for r in rows(store, "disease-area-programs", area="cancer") if r["program"] == CANCER]
     assert {r["ministry"] for r in found} == {"厚生労働省"}  # facts: ministry
     lines = {(r["project"], r["fiscal_year"], yen(r["amount_yen"]), r["relisted"]) for r in found if "amount_yen" in r}
-    assert lines == {(GENOME, "2020", 32 * OKU, "no"),  # L217
-                     (FIRST_PERIOD, "2019", oku("23.9"), "portion")}  # L383 <<再掲:ゲノム関連部分>>
+    assert lines == {
+        (GENOME, "2020", 32 * OKU, "no"),  # L217
+        (FIRST_PERIOD, "2019", oku("23.9"), "portion"),
+    }  # L383 <<再掲:ゲノム関連部分>>
     # facts: integrated_project FY2023, listed without a budget line in the graph
     assert {r["project"] for r in found if "amount_yen" not in r} >= {
-        "医薬品プロジェクト", "医療機器・ヘルスケアプロジェクト", "再生・細胞医療・遺伝子治療プロジェクト", "疾患基礎研究プロジェクト"}
+        "医薬品プロジェクト",
+        "医療機器・ヘルスケアプロジェクト",
+        "再生・細胞医療・遺伝子治療プロジェクト",
+        "疾患基礎研究プロジェクト",
+    }
     # dementia: the dementia program (facts: disease_area 老年医学・認知症), 8億 in FY2020 (L219)
     dementia = rows(store, "disease-area-programs", area="dementia", fiscal_year="2020")
-    assert {(r["program"], yen(r["amount_yen"])) for r in dementia if "amount_yen" in r} >= {("認知症研究開発事業", 8 * OKU)}
+    assert {(r["program"], yen(r["amount_yen"])) for r in dementia if "amount_yen" in r} >= {
+        ("認知症研究開発事業", 8 * OKU)
+    }
     assert all(r.get("fiscal_year", "2020") == "2020" for r in dementia)
 
 
@@ -132,8 +140,10 @@ def test_programs_by_purpose(store: Store) -> None:
 
 
 def test_program_budget_change_document_measure(store: Store) -> None:
-    got = {r["program"]: (yen(r["from_yen"]), yen(r["to_yen"]), yen(r["change_yen"]))
-           for r in rows(store, "program-budget-change", measure="document", from_year="2019", to_year="2020")}
+    got = {
+        r["program"]: (yen(r["from_yen"]), yen(r["to_yen"]), yen(r["change_yen"]))
+        for r in rows(store, "program-budget-change", measure="document", from_year="2019", to_year="2020")
+    }
     assert got[CANCER] == (oku("23.9"), 32 * OKU, oku("8.1"))  # L383 → L217
     assert got["東北メディカル・メガバンク計画"] == (oku("30.5"), 36 * OKU, oku("5.5"))  # L428 → L240
     # Renamed sub-title in FY2019 (L337 …(目標設定型の先端ゲノム研究開発)) is the same program: 18.9 → 19 (L216, not L234's 再掲)
@@ -143,8 +153,11 @@ def test_program_budget_change_document_measure(store: Store) -> None:
 
 
 def test_program_budget_change_program_measure_prefers_exact_figures(store: Store) -> None:
-    got = {(r["from_year"], r["to_year"]): r for r in rows(store, "program-budget-change", measure="program")
-           if r["program"] == CANCER}
+    got = {
+        (r["from_year"], r["to_year"]): r
+        for r in rows(store, "program-budget-change", measure="program")
+        if r["program"] == CANCER
+    }
     # facts: 令和2年度 8,673,021千円 and 令和3年度 9,013,021千円 (the rounded 87億/90億 rows are not used)
     assert yen(got[("2020", "2021")]["from_yen"]) == 8_673_021_000
     assert yen(got[("2020", "2021")]["change_yen"]) == 340_000_000
@@ -174,7 +187,10 @@ def test_multi_project_programs_share(store: Store) -> None:
     share = next(r for r in found if r["project"] == GENOME)
     # L217 32億 of the whole FY2020 budget 8,673,021千円 (facts) = 36.9 %
     assert (yen(share["amount_yen"]), yen(share["program_budget_yen"]), float(share["share_pct"])) == (
-        32 * OKU, 8_673_021_000, 36.9)
+        32 * OKU,
+        8_673_021_000,
+        36.9,
+    )
     # genome project, the 1st-period project (L383) and four projects from facts (FY2023)
     assert int(share["projects"]) == 6
 
@@ -197,7 +213,11 @@ def test_route_split_declared_and_computed(store: Store) -> None:
     genome = got[(GENOME, "2020")]
     # L203 AMED 175億, L206 in-house 18億; lines add up exactly
     assert [yen(genome[k]) for k in ("amed_yen", "inhouse_yen", "total_yen", "declared_total_yen")] == [
-        175 * OKU, 18 * OKU, 193 * OKU, 193 * OKU]
+        175 * OKU,
+        18 * OKU,
+        193 * OKU,
+        193 * OKU,
+    ]
     assert float(genome["amed_share_pct"]) == 90.7  # 175 / 193
     first = got[(FIRST_PERIOD, "2019")]
     # L316 declares 98億 (一部再掲); its lines add up to 98.4億 (portions included)
@@ -229,14 +249,17 @@ def test_provenance_of_a_number_and_an_entity(store: Store) -> None:
     assert "健康局がん・疾病対策課" in ministry["text"]
 
 
-@pytest.mark.parametrize("text, entity", [
-    ("ばいおばんく", ID + "infra-biobank-japan"),     # hiragana finds katakana バイオバンク・ジャパン
-    ("バイオバンクジャパン", ID + "infra-biobank-japan"),  # left-out ・
-    ("ＢＢＪ", ID + "infra-biobank-japan"),           # full-width alternative label
-    ("ｶﾞﾝ", ID + "disease-cancer"),                 # half-width katakana for がん
-    ("Dementia", ID + "disease-geriatrics-dementia"),  # English, any case, partial
-    ("文科省", ID + "org-mext"),                      # a short form (skos:altLabel)
-])
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("ばいおばんく", ID + "infra-biobank-japan"),  # hiragana finds katakana バイオバンク・ジャパン
+        ("バイオバンクジャパン", ID + "infra-biobank-japan"),  # left-out ・
+        ("ＢＢＪ", ID + "infra-biobank-japan"),  # full-width alternative label
+        ("ｶﾞﾝ", ID + "disease-cancer"),  # half-width katakana for がん
+        ("Dementia", ID + "disease-geriatrics-dementia"),  # English, any case, partial
+        ("文科省", ID + "org-mext"),  # a short form (skos:altLabel)
+    ],
+)
 def test_label_search_normalises_width_and_kana(store: Store, text: str, entity: str) -> None:
     assert entity in {r["entity"] for r in rows(store, "label-search", q=text)}
 
@@ -266,7 +289,9 @@ def test_describe_gives_the_entity_and_its_neighbours_labels(store: Store) -> No
 
 
 def test_questions_run_from_the_cli(seed_store: Path) -> None:
-    result = CliRunner().invoke(cli, ["query", "--name", "budget-route-split", "--store", str(seed_store), "--format", "csv"])
+    result = CliRunner().invoke(
+        cli, ["query", "--name", "budget-route-split", "--store", str(seed_store), "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert "17500000000" in result.output
 

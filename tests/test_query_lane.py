@@ -16,10 +16,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from healthkg.queries.backends import Collected, Dataset, FormatChoice, LocalBackend
-from healthkg.queries.formats import RESULT_FORMATS
-from healthkg.queries.query_form import shape
-from healthkg.queries.store import open_store
+from healthkg.engine.backends import Collected, Dataset, FormatChoice, LocalBackend
+from healthkg.engine.formats import RESULT_FORMATS
+from healthkg.engine.query_form import shape
+from healthkg.engine.store import open_store
 from healthkg.server.app import create_app
 from healthkg.server.execution import INLINE_AFTER, QueryRunner
 from healthkg.server.query_lane import QueryLane
@@ -90,7 +90,7 @@ def test_small_answers_written_by_pyoxigraph_are_the_same_bytes_and_keep_the_row
 
 
 def test_answers_expected_small_are_not_written_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    import healthkg.queries.backends as backends
+    import healthkg.engine.backends as backends
 
     class Refusing(backends.SolutionsWriter):
         def chunks(self, variables, solutions):  # type: ignore[no-untyped-def]
@@ -132,7 +132,8 @@ def test_the_lane_answers_repeated_lookups_exactly_as_the_view_does(
     for iri in labelled_programs:
         text = LABEL.format(iri=iri).encode()
         (status, got, body), (_, expected, expected_body) = (
-            http_client.request(server.sparql, "POST", text, headers) for server in servers)
+            http_client.request(server.sparql, "POST", text, headers) for server in servers
+        )
         assert status == 200 and body == expected_body and json.loads(body)["results"]["bindings"]
         assert [got[h] for h in KEPT_HEADERS] == [expected[h] for h in KEPT_HEADERS]
     assert len(answered_by_lane) == len(labelled_programs) - INLINE_AFTER  # the first runs measured the template
@@ -141,7 +142,8 @@ def test_the_lane_answers_repeated_lookups_exactly_as_the_view_does(
 
 
 def test_cache_hits_in_the_lane_are_logged_counted_and_cors_annotated(
-        seed_store: Path, serve_app, http_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_store: Path, serve_app, http_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     answered_by_lane = _respond_counter(app, monkeypatch)
     server = serve_app(app)
@@ -156,16 +158,21 @@ def test_cache_hits_in_the_lane_are_logged_counted_and_cors_annotated(
     assert "healthkg_result_cache_hits_total 1" in metrics and "healthkg_result_cache_misses_total 1" in metrics
 
 
-@pytest.mark.parametrize(("text", "status", "expected"), [
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 400, b"SERVICE"),
-    ("INSERT DATA { <http://e/s> <http://e/p> 1 }", 400, b"this is an update"),
-    ("SELECT * WHERE { ?s ?p }", 400, b"malformed query"),
-    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", 200, b"<"),
-])
+@pytest.mark.parametrize(
+    ("text", "status", "expected"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 400, b"SERVICE"),
+        ("INSERT DATA { <http://e/s> <http://e/p> 1 }", 400, b"this is an update"),
+        ("SELECT * WHERE { ?s ?p }", 400, b"malformed query"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", 200, b"<"),
+    ],
+)
 def test_what_the_lane_does_not_take_reaches_the_view_with_its_body(
-        live_server, http_client, text: str, status: int, expected: bytes) -> None:
-    got, headers, body = http_client.request(live_server.sparql, "POST", text.encode(),
-                                             {"Content-Type": "application/sparql-query; charset=utf-8"})
+    live_server, http_client, text: str, status: int, expected: bytes
+) -> None:
+    got, headers, body = http_client.request(
+        live_server.sparql, "POST", text.encode(), {"Content-Type": "application/sparql-query; charset=utf-8"}
+    )
     assert got == status and expected in body, body
 
 
@@ -185,12 +192,17 @@ def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> N
 
 
 def test_a_cheap_query_with_a_dataset_or_another_charset_is_still_read_in_full(
-        seed_store: Path, serve_app, http_client) -> None:
+    seed_store: Path, serve_app, http_client
+) -> None:
     """The lane takes plain UTF-8 queries only; dataset parameters and charsets stay the view's."""
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
     text = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "認知症") }'
-    graph = next(g for g in LocalBackend(open_store(seed_store)).select(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")["results"]["bindings"])["g"]["value"]
+    graph = next(
+        g
+        for g in LocalBackend(open_store(seed_store)).select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+        )["results"]["bindings"]
+    )["g"]["value"]
 
     def count(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
         status, _, answer = http_client.request(url, "POST" if body else "GET", body, headers)
@@ -206,7 +218,8 @@ def test_a_cheap_query_with_a_dataset_or_another_charset_is_still_read_in_full(
 
 
 def test_the_lane_reads_a_query_as_the_view_would_once_its_template_is_cheap(
-        seed_store: Path, serve_app, http_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_store: Path, serve_app, http_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Charset labels and raw UTF-8 in a URL: the lane either reads them as the view does or hands over."""
     app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     answered_by_lane = _respond_counter(app, monkeypatch)
@@ -226,12 +239,21 @@ def test_the_lane_reads_a_query_as_the_view_would_once_its_template_is_cheap(
     assert answered_by_lane == [1]
 
 
-@pytest.mark.parametrize(("query_string", "taken"), [
-    ("query=" + quote('SELECT * WHERE { ?s ?p "認知症" }'), True),
-    ('query=SELECT * WHERE { ?s ?p "認知症" }'.encode().decode("latin-1"), True),  # raw UTF-8, as PEP 3333 passes it
-    ("query=%FF", False), ("query=a&query=b", False), ("query=", False),
-    ("query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fe%2Fg", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("query_string", "taken"),
+    [
+        ("query=" + quote('SELECT * WHERE { ?s ?p "認知症" }'), True),
+        (
+            'query=SELECT * WHERE { ?s ?p "認知症" }'.encode().decode("latin-1"),
+            True,
+        ),  # raw UTF-8, as PEP 3333 passes it
+        ("query=%FF", False),
+        ("query=a&query=b", False),
+        ("query=", False),
+        ("query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fe%2Fg", False),
+        ("", False),
+    ],
+)
 def test_the_lane_reads_a_query_string_as_the_view_does_or_not_at_all(query_string: str, taken: bool) -> None:
     from werkzeug.wrappers import Request
 
@@ -239,8 +261,14 @@ def test_the_lane_reads_a_query_string_as_the_view_does_or_not_at_all(query_stri
     from healthkg.server.protocol import read_operation
     from healthkg.server.query_lane import _plain_query
 
-    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": query_string, "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO()}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "QUERY_STRING": query_string,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+    }
     lane = _plain_query(environ, b"")
     try:
         view = read_operation(Request(environ))
@@ -250,17 +278,23 @@ def test_the_lane_reads_a_query_string_as_the_view_does_or_not_at_all(query_stri
 
 
 def test_the_lane_keeps_the_row_cap_and_origin_lists_as_the_view_does(
-        seed_store: Path, serve_app, http_client, labelled_programs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    config = {"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "MAX_ROWS": 2,
-              "CORS_ORIGINS": "https://a.example, https://b.example"}
+    seed_store: Path, serve_app, http_client, labelled_programs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = {
+        "STORE_PATH": str(seed_store),
+        "ACCESS_LOG": False,
+        "MAX_ROWS": 2,
+        "CORS_ORIGINS": "https://a.example, https://b.example",
+    }
     fast, full = create_app(config), create_app({**config, "INLINE_QUERY_SECONDS": 0})
     answered_by_lane = _respond_counter(fast, monkeypatch)
     servers = serve_app(fast), serve_app(full)
     headers = {"Cache-Control": "no-cache", "Origin": "https://b.example"}
-    for iri in labelled_programs[:INLINE_AFTER + 2]:
+    for iri in labelled_programs[: INLINE_AFTER + 2]:
         url = "{}?" + urlencode({"query": f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o"})
         (status, got, body), (_, expected, expected_body) = (
-            http_client.request(url.format(server.sparql), headers=headers) for server in servers)
+            http_client.request(url.format(server.sparql), headers=headers) for server in servers
+        )
         assert status == 200 and body == expected_body and len(json.loads(body)["results"]["bindings"]) == 2
         for name in (*KEPT_HEADERS, "Healthkg-Truncated"):
             assert got[name] == expected[name], name

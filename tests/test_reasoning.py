@@ -7,14 +7,14 @@ from pathlib import Path
 
 import owlready2
 import pytest
-from rdflib import RDF, XSD, Graph, Literal
 from pyoxigraph import NamedNode
+from rdflib import RDF, XSD, Graph, Literal
 
+from healthkg.checks.reasoning import InconsistentGraph, ReasonerUnavailable, infer, java_executable
+from healthkg.checks.validation import store_graph
 from healthkg.cli.pipeline import BuildError, BuildReport, assemble, bundled_documents, check
 from healthkg.loaders.triples import program_iri
 from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
-from healthkg.ontology.reasoning import InconsistentGraph, ReasonerUnavailable, infer, java_executable
-from healthkg.ontology.validation import store_graph
 
 GENOME = ID["project-genome-data"]
 
@@ -48,7 +48,9 @@ def test_inverse_has_program_is_inferred_for_every_listed_program(seed_build: tu
 def test_in_house_budget_lines_are_classified_by_their_route(seed_build: tuple[Path, BuildReport],
                                                             seed_inferred: Graph) -> None:
     union = store_graph(seed_build[1].store)
-    in_house = {a for a in union.subjects(HKG.fundingRoute, ID["route-inhouse"]) if (a, RDF.type, HKG.BudgetAllocation) in union}
+    in_house = {
+        a for a in union.subjects(HKG.fundingRoute, ID["route-inhouse"]) if (a, RDF.type, HKG.BudgetAllocation) in union
+    }
     assert len(in_house) == 5  # 2 lines of 令和2年度, 3 of 平成31年度
     assert set(seed_inferred.subjects(RDF.type, HKG.InHouseBudgetLine)) == in_house
 

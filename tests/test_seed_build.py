@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from healthkg.cli.pipeline import BuildReport
-from healthkg.queries.backends import LocalBackend
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store, read_info
 from healthkg.queries.catalogue import catalogue
-from healthkg.queries.store import open_store, read_info
 
 
 def rows(store: Path, name: str, **params: str) -> list[dict[str, str]]:
@@ -51,7 +51,9 @@ def test_budget_lines_columns_and_relisting(seed_store: Path) -> None:
     statuses = {(r["fiscal_year"], r["line"], r["relisted"]) for r in result}
     assert ("2020", "ゲノム医療実現推進プラットフォーム事業", "duplicate") in statuses
     assert ("2019", "革新的がん医療実用化研究事業", "portion") in statuses
-    ncbn_2019 = next(r for r in result if r["fiscal_year"] == "2019" and r["line"].startswith("ナショナルセンターバイオバンク"))
+    ncbn_2019 = next(
+        r for r in result if r["fiscal_year"] == "2019" and r["line"].startswith("ナショナルセンターバイオバンク")
+    )
     assert (ncbn_2019["route"], ncbn_2019["amount_yen"]) == ("inhouse", "1070000000")
 
 

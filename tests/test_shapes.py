@@ -9,13 +9,13 @@ from click.testing import CliRunner
 from pyoxigraph import RdfFormat, Store
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
+from healthkg.checks.qc import qc_queries, run_qc
+from healthkg.checks.validation import SH, shacl_violations, shapes_graph, store_graph
 from healthkg.cli.main import cli
 from healthkg.cli.pipeline import BuildReport
+from healthkg.engine.store import BuildInfo, open_store, write_store
 from healthkg.loaders.triples import program_iri
 from healthkg.ontology import GRAPH, HKG, ID, ontology_graph
-from healthkg.ontology.qc import qc_queries, run_qc
-from healthkg.ontology.validation import SH, shacl_violations, shapes_graph, store_graph
-from healthkg.queries.store import BuildInfo, open_store, write_store
 
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
@@ -36,7 +36,9 @@ def test_seed_conforms_and_passes_every_qc_query(seed_build: tuple[Path, BuildRe
 
 
 BREAKS = {
-    "negative amount": lambda g, line, program: g.set((line, HKG.amountYen, Literal("-3200000000", datatype=XSD.decimal))),
+    "negative amount": lambda g, line, program: g.set(
+        (line, HKG.amountYen, Literal("-3200000000", datatype=XSD.decimal))
+    ),
     "no project": lambda g, line, program: g.remove((line, HKG.inProject, None)),
     "two Japanese labels": lambda g, line, program: g.add((program, RDFS.label, Literal("別名の事業", lang="ja"))),
     "no provenance": lambda g, line, program: g.remove((line, PROV_DERIVED, None)),
@@ -48,14 +50,22 @@ def broken_copy(seed: Graph, case: str) -> Graph:
     """The seed with one deliberate break on the 革新的がん… budget line of 令和2年度 (or its program)."""
     graph = Graph()
     graph += seed
-    BREAKS[case](graph, allocation(graph, "革新的がん医療実用化研究事業", 2020), program_iri("革新的がん医療実用化研究事業"))
+    BREAKS[case](
+        graph, allocation(graph, "革新的がん医療実用化研究事業", 2020), program_iri("革新的がん医療実用化研究事業")
+    )
     return graph
 
 
-@pytest.mark.parametrize("case, shape", [
-    ("negative amount", "BudgetFigure"), ("no project", "DocumentFigure"), ("two Japanese labels", "JapaneseLabelled"),
-    ("no provenance", "BudgetFigure"), ("string amount", "BudgetFigure"),
-])
+@pytest.mark.parametrize(
+    "case, shape",
+    [
+        ("negative amount", "BudgetFigure"),
+        ("no project", "DocumentFigure"),
+        ("two Japanese labels", "JapaneseLabelled"),
+        ("no provenance", "BudgetFigure"),
+        ("string amount", "BudgetFigure"),
+    ],
+)
 def test_shacl_reports_broken_graph_readably(seed_graph: Graph, case: str, shape: str) -> None:
     violations = shacl_violations(broken_copy(seed_graph, case))
     assert violations, case
@@ -66,14 +76,21 @@ def test_shacl_reports_broken_graph_readably(seed_graph: Graph, case: str, shape
 
 QC_BREAKS = {
     "budget-figure-incomplete-violation": lambda g, line, program: g.remove((line, HKG.fundingRoute, None)),
-    "budget-line-unknown-scheme-violation": lambda g, line, program: g.set((line, HKG.forScheme, ID["program/unknown"])),
+    "budget-line-unknown-scheme-violation": lambda g, line, program: g.set(
+        (line, HKG.forScheme, ID["program/unknown"])
+    ),
     "missing-japanese-label-violation": lambda g, line, program: g.remove((program, RDFS.label, None)),
     "program-ministry-not-linked-violation": lambda g, line, program: g.remove((program, HKG.administeredBy, None)),
     "disease-area-without-mapping-violation": lambda g, line, program: [
-        g.remove((ID["disease-intractable"], p, None)) for p in (SKOS.relatedMatch, SKOS.narrowMatch, SKOS.closeMatch)],
-    "budget-figure-unknown-program-violation": lambda g, line, program: g.add(
-        (ID["program-budget/x"], RDF.type, HKG.ProgramBudget)) and g.add((ID["program-budget/x"], HKG.budgetOfProgram, ID["program/unknown"])),
-    "duplicate-label-violation": lambda g, line, program: g.add((ID["org-mext"], RDFS.label, Literal("厚生労働省", lang="ja"))),
+        g.remove((ID["disease-intractable"], p, None)) for p in (SKOS.relatedMatch, SKOS.narrowMatch, SKOS.closeMatch)
+    ],
+    "budget-figure-unknown-program-violation": lambda g, line, program: (
+        g.add((ID["program-budget/x"], RDF.type, HKG.ProgramBudget))
+        and g.add((ID["program-budget/x"], HKG.budgetOfProgram, ID["program/unknown"]))
+    ),
+    "duplicate-label-violation": lambda g, line, program: g.add(
+        (ID["org-mext"], RDFS.label, Literal("厚生労働省", lang="ja"))
+    ),
     "mapping-subject-unknown-violation": lambda g, line, program: g.remove((ID["org-jsps"], RDF.type, None)),
 }
 
@@ -97,8 +114,11 @@ def test_qc_query_fires_on_broken_fixture(seed_graph: Graph, name: str) -> None:
 def test_validate_command_prints_shacl_report(seed_graph: Graph, tmp_path: Path) -> None:
     broken = broken_copy(seed_graph, "negative amount")
     nquads = broken.serialize(format="nt", encoding="utf-8")
-    write_store(tmp_path / "store", nquads, BuildInfo(built_at="2026-11-25T00:00:00+00:00", version="broken",
-                                                        documents=[], graphs={}, warnings=[]))
+    write_store(
+        tmp_path / "store",
+        nquads,
+        BuildInfo(built_at="2026-11-25T00:00:00+00:00", version="broken", documents=[], graphs={}, warnings=[]),
+    )
     result = CliRunner().invoke(cli, ["validate", "--store", str(tmp_path / "store")])
     assert result.exit_code == 1
     assert "shacl:BudgetFigure" in result.output
@@ -146,8 +166,7 @@ def test_every_class_the_loaders_instantiate_is_the_target_of_a_shape(seed_store
     assert {HKG.AchievementGoal, HKG.CuratedSource, HKG.OrganizationalUnit} <= instantiated
     ontology = ontology_graph()
     targets = set(shapes_graph().objects(None, SH.targetClass))
-    uncovered = {c for c in instantiated
-                 if not targets & set(ontology.transitive_objects(c, RDFS.subClassOf))}
+    uncovered = {c for c in instantiated if not targets & set(ontology.transitive_objects(c, RDFS.subClassOf))}
     assert not uncovered, sorted(uncovered)
 
 

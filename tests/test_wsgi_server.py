@@ -19,8 +19,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from healthkg.queries.backends import LocalBackend
-from healthkg.queries.store import open_store
+from healthkg.engine.backends import LocalBackend
+from healthkg.engine.store import open_store
 from healthkg.server.app import create_app
 from healthkg.server.execution import INLINE_AFTER, TemplateCosts
 from healthkg.server.wsgi_server import LOOP_REQUEST_BYTES
@@ -116,13 +116,19 @@ def test_pipelined_requests_are_answered_in_order_whichever_thread_serves_them(
     server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}), threads=1)
     for iri in labelled_programs[:INLINE_AFTER]:
         http_client.request(server.sparql, "POST", LABEL.format(iri=iri).encode(), POST)
-    texts = [LABEL.format(iri=labelled_programs[4]), COUNT.format(iri=labelled_programs[5]), LABEL.format(iri=labelled_programs[6]),
-             LABEL.format(iri=labelled_programs[7])]
+    texts = [
+        LABEL.format(iri=labelled_programs[4]),
+        COUNT.format(iri=labelled_programs[5]),
+        LABEL.format(iri=labelled_programs[6]),
+        LABEL.format(iri=labelled_programs[7]),
+    ]
     parts = urlsplit(server.url)
     wire = b"".join(
         f"POST /sparql HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/sparql-query\r\n"
-        f"Accept: application/sparql-results+json\r\nContent-Length: {len(text.encode())}\r\n\r\n".encode() + text.encode()
-        for text in texts)
+        f"Accept: application/sparql-results+json\r\nContent-Length: {len(text.encode())}\r\n\r\n".encode()
+        + text.encode()
+        for text in texts
+    )
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
         connection.sendall(wire)
         stream = connection.makefile("rb")
@@ -161,7 +167,8 @@ def test_long_requests_are_not_read_on_the_loop_thread(held: Held, labelled_prog
 
 
 def test_without_the_in_memory_store_the_loop_thread_only_answers_from_the_cache(
-        seed_store: Path, labelled_programs: list[str]) -> None:
+    seed_store: Path, labelled_programs: list[str]
+) -> None:
     app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     lane = app.extensions["healthkg.lane"]
     client = app.test_client()
@@ -169,12 +176,17 @@ def test_without_the_in_memory_store_the_loop_thread_only_answers_from_the_cache
         client.post("/sparql", data=LABEL.format(iri=iri), headers=POST)
 
     def environ(text: str) -> dict:
-        return EnvironBuilder(path="/sparql", query_string={"query": text},
-                              headers={"Accept": "application/sparql-results+json"}).get_environ()
+        return EnvironBuilder(
+            path="/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"}
+        ).get_environ()
 
     fresh, cached = LABEL.format(iri=labelled_programs[4]), LABEL.format(iri=labelled_programs[5])
-    assert client.get("/sparql", query_string={"query": cached},
-                      headers={"Accept": "application/sparql-results+json"}).status_code == 200
+    assert (
+        client.get(
+            "/sparql", query_string={"query": cached}, headers={"Accept": "application/sparql-results+json"}
+        ).status_code
+        == 200
+    )
     assert lane.prepare(environ(fresh)) is not None  # in memory: evaluated on the loop
     lane.loop_below = 0.0  # as create_app sets it for a disk store or a remote endpoint
     assert lane.prepare(environ(LABEL.format(iri=labelled_programs[6]))) is None

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from pyoxigraph import Store
 
+from healthkg.engine.backends import LocalBackend
 from healthkg.loaders.facts import load_facts
 from healthkg.loaders.mappings import skipped_identifiers
-from healthkg.queries.backends import LocalBackend
 from healthkg.queries.catalogue import catalogue
 
 _QUERY_SECTIONS = (
@@ -55,10 +55,21 @@ def audit_store(store: Store) -> list[AuditSection]:
     backend = LocalBackend(store)
     sections = [_query_section(backend, title, name) for title, name in _QUERY_SECTIONS]
     skipped = load_facts().skipped
-    sections.append(AuditSection(
-        "Curated facts not loaded (unknown to the model, never guessed)", ("line", "fact", "reason"),
-        tuple((str(s.row.line), f"{s.row.subject} {s.row.predicate} {s.row.object}".strip(), s.reason) for s in skipped)))
-    sections.append(AuditSection(
-        "Reference identifiers not mapped", ("entity", "scheme", "identifier", "reason"),
-        tuple((r["entity"], r["scheme"], r["identifier"], r["reason"]) for r in skipped_identifiers())))
+    sections.append(
+        AuditSection(
+            "Curated facts not loaded (unknown to the model, never guessed)",
+            ("line", "fact", "reason"),
+            tuple(
+                (str(s.row.line), f"{s.row.subject} {s.row.predicate} {s.row.object}".strip(), s.reason)
+                for s in skipped
+            ),
+        )
+    )
+    sections.append(
+        AuditSection(
+            "Reference identifiers not mapped",
+            ("entity", "scheme", "identifier", "reason"),
+            tuple((r["entity"], r["scheme"], r["identifier"], r["reason"]) for r in skipped_identifiers()),
+        )
+    )
     return sections

@@ -23,8 +23,8 @@ import networkx as nx
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse
 from rdflib import Graph as RdfGraph
 
+from healthkg.engine.prefixes import compact
 from healthkg.ontology import GRAPH, HKG
-from healthkg.queries.prefixes import compact
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -18,8 +18,8 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
+from healthkg.engine.prefixes import compact, prefix_map
 from healthkg.ontology import HKG
-from healthkg.queries.prefixes import compact, prefix_map
 
 CONTEXT_FILE = "context.jsonld"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

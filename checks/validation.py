@@ -9,7 +9,7 @@ from pyoxigraph import QueryTriples, RdfFormat, Store
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.term import Node
 
-from healthkg.ontology.qc import Violation
+from healthkg.checks.qc import Violation
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 

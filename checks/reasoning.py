@@ -230,7 +230,8 @@ def explain_inconsistency(graph: Graph) -> list[str]:
             if len(clash) > 1:
                 reasons = "; ".join(classes[c] for c in clash[:2])
                 causes.append(f"<{individual}> is both <{clash[0]}> and <{clash[1]}>, which are disjoint ({reasons})")
-    functional = set(graph.subjects(RDF.type, OWL.FunctionalProperty)) & set(graph.subjects(RDF.type, OWL.DatatypeProperty))
+    functional = set(graph.subjects(RDF.type, OWL.FunctionalProperty))
+    functional &= set(graph.subjects(RDF.type, OWL.DatatypeProperty))
     for prop in functional:
         values: dict[object, set[object]] = defaultdict(set)
         for s, o in graph.subject_objects(prop):

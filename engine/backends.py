@@ -38,9 +38,9 @@ from pyoxigraph import (
 if TYPE_CHECKING:
     from SPARQLWrapper import SPARQLWrapper
 
-from healthkg.queries.formats import Format, by_media_type
-from healthkg.queries.query_form import QUERY_FORMS, shape
-from healthkg.queries.results import CHUNK_BYTES, SolutionsWriter
+from healthkg.engine.formats import Format, by_media_type
+from healthkg.engine.query_form import QUERY_FORMS, shape
+from healthkg.engine.results import CHUNK_BYTES, SolutionsWriter
 
 N_TRIPLES = "application/n-triples"
 
@@ -316,7 +316,7 @@ class RemoteBackend:
             raise SyntaxError(str(error).split("Response:", 1)[-1].strip()) from error
         except SPARQLWrapperException as error:
             raise BackendError(f"{self.endpoint}: {error}") from error
-        except (TimeoutError, socket.timeout) as error:
+        except TimeoutError as error:
             raise BackendTimeout(f"{self.endpoint} did not answer within {self.timeout} s") from error
         except urllib.error.URLError as error:
             if isinstance(error.reason, (TimeoutError, socket.timeout)):

@@ -29,7 +29,7 @@ def qc_queries() -> dict[str, str]:
 
 def run_qc(store: Store) -> list[Violation]:
     """Every row of every violation query, then every SHACL result, on the union of the store's graphs."""
-    from healthkg.ontology.validation import shacl_violations, store_graph
+    from healthkg.checks.validation import shacl_violations, store_graph
 
     found = []
     for name, text in qc_queries().items():

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, serialize
 
-from healthkg.queries.store import open_store
+from healthkg.engine.store import open_store
 
 N_TRIPLES = "application/n-triples"
 
@@ -51,7 +51,9 @@ def _put(url: str, body: bytes, token: str | None, timeout: float) -> int:
         return int(response.status)
 
 
-def publish(store_path: Path, endpoint: str, token: str | None = None, timeout: float = 300.0) -> Iterator[PublishedGraph]:
+def publish(
+    store_path: Path, endpoint: str, token: str | None = None, timeout: float = 300.0
+) -> Iterator[PublishedGraph]:
     """PUT every graph of the store at ``store_path`` to the Graph Store ``endpoint``, yielding each result."""
     store = open_store(store_path, in_memory=False)
     separator = "&" if "?" in endpoint else "?"

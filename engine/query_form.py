@@ -66,7 +66,8 @@ class QueryShape:
     dataset_clause: bool = False
     service: bool = False
     # The text without comments, its IRIs and strings replaced by placeholders and each run of
-    # white space made one space (tokens that touch stay touching): queries that differ only in the entity or label they ask about share it
+    # white space made one space (tokens that touch stay touching): queries that differ only in the entity
+    # or label they ask about share it
     # (and usually their cost), and so share everything above, which is read from it.
     template: str = ""
     text: str = field(default="", repr=False, compare=False)
@@ -120,8 +121,9 @@ def _cached_shape(text: str) -> QueryShape:
 
 
 def _shape_of(text: str, template: str) -> QueryShape:
-    form, dataset_clause, service = (_cached_structure(template) if len(template) <= CACHED_TEXT_CHARS
-                                     else _read_structure(template))
+    form, dataset_clause, service = (
+        _cached_structure(template) if len(template) <= CACHED_TEXT_CHARS else _read_structure(template)
+    )
     return QueryShape(form=form, dataset_clause=dataset_clause, service=service, template=template, text=text)
 
 
