@@ -42,6 +42,7 @@ from healthkg.loaders.text import (
     span_of,
     unwrap_figures,
 )
+from healthkg.ontology import HKG
 
 RELISTED_DUPLICATE = "duplicate"
 RELISTED_PORTION = "portion"
@@ -216,11 +217,12 @@ class DeckParser:
     def parse(self) -> DocumentExtract:
         raw, lines = self._read()
         title, issued, publisher = self._front_matter(lines)
-        sections = self._sections(lines)
+        year = self.lexicon.fiscal_year(issued) if issued else None
+        sections = self._sections(lines, year)
         if not any(section.lines or section.totals for section in sections):
             self.warnings.append(Warning_(1, "no budget figures found in any project section"))
         blocks = outline(lines)
-        projects, topics = read_projects(blocks, self.lexicon)
+        projects, topics = read_projects(blocks, self.lexicon, year)
         self._warn_unknown_projects(sections, projects)
         self._warn_unmatched_relistings(sections)
         self.warnings.sort(key=lambda warning: warning.line)
@@ -292,14 +294,14 @@ class DeckParser:
                 break
         return title, issued, publisher
 
-    def _sections(self, lines: list[SourceLine]) -> list[ProjectSection]:
+    def _sections(self, lines: list[SourceLine], year: int | None) -> list[ProjectSection]:
         sections: list[ProjectSection] = []
         owned: set[int] = set()
         for index, line in enumerate(lines):
             heading = _HEADING.match(line.text)
             if not heading or index in owned:
                 continue
-            found = project_heading(heading[2], self.lexicon)
+            found = project_heading(heading[2], self.lexicon, year)
             if found is None:
                 continue
             level = len(heading[1])
@@ -312,11 +314,18 @@ class DeckParser:
             body = lines[index + 1 : end]
             section = ProjectSection(found[0], found[1], line.span)
             self._read_section(section, body)
+            if section.project is None:
+                section.project = self._project_of_period(section)
             sections.append(section)
             if section.lines or section.totals:
                 owned.update(range(index + 1, end))
         self._orphan_figures(lines, owned, sections)
         return sections
+
+    def _project_of_period(self, section: ProjectSection) -> URIRef | None:
+        """A heading that several plans' projects share, told apart by the latest year its figures are for."""
+        years = {total.fiscal_year for total in section.totals} | {line.fiscal_year for line in section.lines}
+        return self.lexicon.lookup(section.name, HKG.IntegratedProject, max(years)) if years else None
 
     def _orphan_figures(self, lines: list[SourceLine], owned: set[int], sections: list[ProjectSection]) -> None:
         headings = {s.heading.first for s in sections}

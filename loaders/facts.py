@@ -29,7 +29,7 @@ from healthkg.loaders.deck import base_name
 from healthkg.loaders.lexicon import Lexicon, default_lexicon
 from healthkg.loaders.normalize import match_key, normalize
 from healthkg.loaders.triples import fiscal_year_iri, program_iri
-from healthkg.ontology import HKG, ID, ontology_graph, reference_graph
+from healthkg.ontology import HKG, ID, ontology_graph
 
 FACTS_FILE = "curated/facts.tsv"
 _COLUMNS = (
@@ -182,7 +182,6 @@ class _Loader:
         self.graph.bind("id", ID)
         self.skipped: list[SkippedFact] = []
         self.ministries: dict[URIRef, URIRef] = {}
-        self.periods = self._plan_years(reference_graph())
         ontology = self.ontology = ontology_graph()
         self.keys = fact_keys(ontology)
         self.budget_subjects = budget_subjects(ontology)
@@ -195,15 +194,10 @@ class _Loader:
             for kind in self.budget_subjects.values()
         }
 
-    @staticmethod
-    def _plan_years(reference: Graph) -> dict[URIRef, range]:
-        years: dict[URIRef, range] = {}
-        for project, plan in reference.subject_objects(HKG.partOfPlan):
-            period = reference.value(plan, HKG.hasPeriod)
-            first, last = reference.value(period, HKG.firstFiscalYear), reference.value(period, HKG.lastFiscalYear)
-            if first is not None and last is not None:
-                years[URIRef(project)] = range(int(str(first).rsplit("/", 1)[1]), int(str(last).rsplit("/", 1)[1]) + 1)
-        return years
+    def in_plan_period(self, project: URIRef, fiscal_year: int | None) -> bool:
+        """Whether a dated row falls in the plan period of the project it names."""
+        dated = project in self.lexicon.periods and fiscal_year is not None
+        return dated and self.lexicon.in_period(project, fiscal_year)
 
     def skip(self, row: FactRow, reason: str) -> None:
         self.skipped.append(SkippedFact(row, reason))
@@ -252,13 +246,12 @@ class _Loader:
         """The program (created if new), or the reference project or organisation (or subclass) the row budgets."""
         if kind.subject == HKG.Program:
             return self.program(row.subject, row)
-        subject = self.lexicon.lookup(row.subject)
+        subject = self.lexicon.lookup(row.subject, fiscal_year=row.fiscal_year)
         types = self.lexicon.types.get(subject, set()) if subject is not None else set()
         if not any(kind.subject in self.ontology.transitive_objects(t, RDFS.subClassOf) for t in types):
             self.skip(row, f"{row.subject!r} names no {kind.subject.fragment} of the reference vocabulary")
             return None
-        years = self.periods.get(subject)
-        if kind.subject == HKG.IntegratedProject and (years is None or row.fiscal_year not in years):
+        if kind.subject == HKG.IntegratedProject and not self.in_plan_period(subject, row.fiscal_year):
             self.skip(row, "the budget is for a fiscal year outside the plan period of the project of that name")
             return None
         return subject
@@ -303,13 +296,12 @@ class _Loader:
         if key.target is None:  # a property without a range (successorOf) links programs to programs here
             self.fact(row, program, key.term, self.program(row.object, row))
             return
-        target = self.lexicon.lookup(row.object, key.target)
+        target = self.lexicon.lookup(row.object, key.target, row.fiscal_year)
         if target is None:
             self.skip(row, f"{row.object!r} names no {key.target.fragment} of the reference vocabulary")
             return
         if key.target == HKG.IntegratedProject:
-            years = self.periods.get(target)
-            if years is None or row.fiscal_year not in years:
+            if not self.in_plan_period(target, row.fiscal_year):
                 self.skip(row, "the listing is for a fiscal year outside the plan period of the project of that name")
                 return
         if key.term == HKG.administeredBy:

@@ -53,13 +53,15 @@ class Lexicon:
     routes: dict[str, URIRef]
     default_route: URIRef
     route_codes: dict[URIRef, str]
-    names: dict[str, URIRef] = field(default_factory=dict)
+    names: dict[str, tuple[URIRef, ...]] = field(default_factory=dict)
     types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     repairs: tuple[RepairRule, ...] = ()
     surfaces: dict[str, URIRef] = field(default_factory=dict)
     kinds: tuple[tuple[str, URIRef], ...] = ()
     superclasses: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     relisting_statuses: dict[str, URIRef] = field(default_factory=dict)
+    periods: dict[URIRef, tuple[int, int | None]] = field(default_factory=dict)
+    labelled: dict[str, frozenset[URIRef]] = field(default_factory=dict)
 
     def relisting_status(self, code: str) -> URIRef:
         """The hkg:RelistingStatus individual whose hkg:code the parser uses for a line's relisting."""
@@ -83,12 +85,29 @@ class Lexicon:
                 return kind
         return None
 
-    def lookup(self, text: str, kind: URIRef | None = None) -> URIRef | None:
-        """The reference individual a name denotes, optionally only of one class."""
-        iri = self.names.get(match_key(text))
-        if iri is None or (kind is not None and kind not in self.types.get(iri, set())):
-            return None
-        return iri
+    def candidates(self, text: str, kind: URIRef | None = None) -> tuple[URIRef, ...]:
+        """Every reference individual a name may denote (of one class, or a subclass, if given)."""
+        found = self.names.get(match_key(text), ())
+        return tuple(iri for iri in found if kind is None or self.is_a(iri, kind))
+
+    def in_period(self, iri: URIRef, fiscal_year: int) -> bool:
+        """Whether an individual's plan period (if it has one) includes a fiscal year."""
+        first, last = self.periods.get(iri, (fiscal_year, fiscal_year))
+        return first <= fiscal_year and (last is None or fiscal_year <= last)
+
+    def lookup(self, text: str, kind: URIRef | None = None, fiscal_year: int | None = None) -> URIRef | None:
+        """The one reference individual a name denotes, or None when it names none or stays ambiguous.
+
+        Plans reuse names (医薬品プロジェクト is a project of the 2nd and of the 3rd
+        period), so a fiscal year, where known, picks the individual whose plan
+        period includes it.
+        """
+        found = self.candidates(text, kind)
+        if len(found) > 1 and fiscal_year is not None:
+            found = tuple(iri for iri in found if self.in_period(iri, fiscal_year))
+        if len(found) > 1 and self.labelled.get(match_key(text)):
+            found = tuple(iri for iri in found if iri in self.labelled[match_key(text)])
+        return found[0] if len(found) == 1 else None
 
     def era_for(self, day: date) -> Era:
         """The era in force on a day (FY2019 began on 1 April 2019, still 平成31)."""
@@ -96,6 +115,11 @@ class Lexicon:
         if not current:
             raise ValueError(f"no era known for {day.isoformat()}")
         return max(current, key=lambda era: era.start)
+
+    @staticmethod
+    def fiscal_year(day: date) -> int:
+        """The Japanese fiscal year a day falls in (it begins on 1 April)."""
+        return day.year if day.month >= 4 else day.year - 1
 
     def gregorian(self, era_marker: str, era_year: str) -> int:
         """令和2 → 2020; 元 counts as 1."""
@@ -148,17 +172,24 @@ def build_lexicon(graph: Graph) -> Lexicon:
             default = route
     if default is None:
         raise ValueError("the reference vocabulary marks no funding route as hkg:isDefault")
-    names: dict[str, URIRef] = {}
     types: dict[URIRef, set[URIRef]] = {}
     for subject, _, cls in graph.triples((None, RDF.type, None)):
         if isinstance(subject, URIRef) and isinstance(cls, URIRef):
             types.setdefault(subject, set()).add(cls)
     surfaces: dict[str, URIRef] = {}
-    for predicate in (SKOS.altLabel, SKOS.prefLabel, RDFS.label):  # labels win over aliases
-        for subject, label in graph.subject_objects(predicate):
+    labelled: dict[str, list[URIRef]] = {}
+    aliased: dict[str, list[URIRef]] = {}
+    for predicate, into in ((SKOS.altLabel, aliased), (SKOS.prefLabel, labelled), (RDFS.label, labelled)):
+        for subject, label in sorted(graph.subject_objects(predicate)):
             if isinstance(subject, URIRef) and subject in types and not subject.startswith(HKG):
-                names[match_key(str(label))] = subject
+                keyed = into.setdefault(match_key(str(label)), [])
+                if subject not in keyed:
+                    keyed.append(subject)
                 surfaces[normalize(str(label))] = subject
+    names: dict[str, tuple[URIRef, ...]] = {}
+    for key in labelled.keys() | aliased.keys():  # labels first: they win over aliases
+        first = labelled.get(key, [])
+        names[key] = tuple(first) + tuple(iri for iri in aliased.get(key, []) if iri not in first)
     kinds = sorted(
         ((normalize(str(marker)), URIRef(str(kind))) for kind, marker in graph.subject_objects(HKG.kindMarker)),
         key=lambda pair: (-len(pair[0]), pair[0]),
@@ -166,7 +197,25 @@ def build_lexicon(graph: Graph) -> Lexicon:
     relisting = {str(graph.value(status, HKG.code)): status for status in graph.subjects(RDF.type, HKG.RelistingStatus)
                  if isinstance(status, URIRef) and graph.value(status, HKG.code) is not None}
     return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
-                   _superclasses(graph), relisting)
+                   _superclasses(graph), relisting, _plan_periods(graph),
+                   {key: frozenset(found) for key, found in labelled.items()})
+
+
+def _year(node: object) -> int:
+    """The Gregorian year of a fiscal-year IRI (``…/id/fy/2020``)."""
+    return int(str(node).rsplit("/", 1)[1])
+
+
+def _plan_periods(graph: Graph) -> dict[URIRef, tuple[int, int | None]]:
+    """First and last fiscal year (None: still running) of each individual that belongs to a plan."""
+    periods: dict[URIRef, tuple[int, int | None]] = {}
+    for member, plan in graph.subject_objects(HKG.partOfPlan):
+        period = graph.value(plan, HKG.hasPeriod)
+        first = graph.value(period, HKG.firstFiscalYear) if period is not None else None
+        if isinstance(member, URIRef) and first is not None:
+            last = graph.value(period, HKG.lastFiscalYear)
+            periods[member] = (_year(first), _year(last) if last is not None else None)
+    return periods
 
 
 def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:

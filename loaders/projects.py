@@ -32,12 +32,15 @@ _PROJECTS_HEADING = "統合プロジェクト"
 _RUNNING_TEXT_LENGTH = 40
 
 
-def project_heading(title: str, lexicon: Lexicon) -> tuple[str, URIRef | None] | None:
-    """The project a heading names: a vocabulary individual, or a new name ending in プロジェクト."""
+def project_heading(title: str, lexicon: Lexicon, fiscal_year: int | None = None) -> tuple[str, URIRef | None] | None:
+    """The project a heading names: a vocabulary individual, or a new name ending in プロジェクト.
+
+    ``fiscal_year`` (the document's) tells apart projects of different plans that share a name.
+    """
     name = _NUMBERING.sub("", title.replace("**", "").strip()).strip()
     if not name or name.startswith(("●", "○", "■")):
         return None
-    project = lexicon.lookup(name, HKG.IntegratedProject)
+    project = lexicon.lookup(name, HKG.IntegratedProject, fiscal_year)
     if project is not None or name.endswith("プロジェクト"):
         return name, project
     return None
@@ -102,8 +105,9 @@ def _body(block: Block) -> list[SourceLine]:
 
 
 class ProjectReader:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, fiscal_year: int | None = None) -> None:
         self.lexicon = lexicon
+        self.fiscal_year = fiscal_year
 
     def _is_running_text(self, line: SourceLine) -> bool:
         text = line.text
@@ -164,7 +168,7 @@ class ProjectReader:
             notes.ministries.extend(self.ministries(line))
             if _LINKS.search(line.text):
                 for item in self._list_after(body, index, NUMBERED):
-                    target = self.lexicon.lookup(NUMBERED.match(item.text)[1], HKG.IntegratedProject)  # type: ignore[index]
+                    target = self.lexicon.lookup(NUMBERED.match(item.text)[1], HKG.IntegratedProject, self.fiscal_year)  # type: ignore[index]
                     if target is not None:
                         notes.links.append((target, span_of([line, item])))
             goals = _GOALS.search(line.text)
@@ -190,20 +194,22 @@ class ProjectReader:
                 continue
             for child in children:
                 assert child.heading is not None
-                if resolved[id(child)] is None and project_heading(child.title, self.lexicon) is not None:
+                if resolved[id(child)] is None and project_heading(child.title, self.lexicon, self.fiscal_year):
                     continue
                 note = TopicNote(resolved[id(child)], child.title, child.heading.span, self.description(child.lines))
                 found.append(note)
         return found
 
 
-def read_projects(blocks: list[Block], lexicon: Lexicon) -> tuple[list[ProjectNotes], list[TopicNote]]:
-    reader = ProjectReader(lexicon)
+def read_projects(
+    blocks: list[Block], lexicon: Lexicon, fiscal_year: int | None = None
+) -> tuple[list[ProjectNotes], list[TopicNote]]:
+    reader = ProjectReader(lexicon, fiscal_year)
     notes = []
     for block in blocks:
         if block.heading is None:
             continue
-        found = project_heading(block.title, lexicon)
+        found = project_heading(block.title, lexicon, fiscal_year)
         if found is not None:
             notes.append(reader.notes(block, *found))
     return notes, reader.topics(blocks)

@@ -191,8 +191,9 @@ def test_multi_project_programs_share(store: Store) -> None:
         8_673_021_000,
         36.9,
     )
-    # genome project, the 1st-period project (L383) and four projects from facts (FY2023)
-    assert int(share["projects"]) == 6
+    # genome project, the 1st-period project (L383), four projects from facts (FY2023) and three 3rd-period
+    # projects from facts (FY2026)
+    assert int(share["projects"]) == 9
 
 
 def test_infrastructure_programs(store: Store) -> None:
