@@ -7,8 +7,7 @@ only runs them in order and reports what happened.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ from rdflib import RDF, Graph, URIRef
 from healthkg.checks.qc import Violation, run_qc
 from healthkg.checks.reasoning import InconsistentGraph, ReasonerUnavailable, infer
 from healthkg.checks.validation import store_graph
+from healthkg.cli.build_version import build_version
 from healthkg.engine.store import BuildInfo, write_store
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
@@ -30,6 +30,12 @@ from healthkg.loaders.triples import document_graph_iri, document_slug, document
 from healthkg.ontology import GRAPH, HKG, ontology_graph, reference_graph
 
 DOCUMENT_SUFFIXES = (".md", ".txt")
+# Told the name of each stage as it begins, so that a command can show where a build is.
+Progress = Callable[[str], None]
+
+
+def _quiet(stage: str) -> None:
+    """The default progress: none."""
 
 
 class BuildError(RuntimeError):
@@ -46,10 +52,7 @@ class BuildReport:
     reasoning_seconds: float = 0.0
     nquads: bytes = b""
     store: Store = field(default_factory=Store, repr=False)
-
-    @property
-    def version(self) -> str:
-        return hashlib.sha256(self.nquads).hexdigest()[:16]
+    version: str = ""  # from the inputs (healthkg.cli.build_version), never from the output
 
 
 def expand_documents(paths: Iterable[Path]) -> list[Path]:
@@ -88,14 +91,16 @@ def _fiscal_years(dataset: Store) -> Iterator[int]:
             yield int(quad.object.value.rsplit("/", 1)[1])
 
 
-def assemble(documents: list[Path]) -> BuildReport:
+def assemble(documents: list[Path], progress: Progress = _quiet) -> BuildReport:
     """Parse every document and gather all named graphs; raises DocumentError on bad input."""
     report = BuildReport()
     dataset = Store()
+    progress("reading the ontology and reference data")
     report.graphs[str(GRAPH.ontology)] = _add_graph(dataset, GRAPH.ontology, ontology_graph())
     report.graphs[str(GRAPH.reference)] = _add_graph(dataset, GRAPH.reference, reference_graph())
     seen: dict[str, Path] = {}
     for path in documents:
+        progress(f"reading {path.name}")
         extract = parse_document(path)
         slug = document_slug(extract)
         if slug in seen:
@@ -105,12 +110,14 @@ def assemble(documents: list[Path]) -> BuildReport:
         name = document_graph_iri(extract)
         report.graphs[str(name)] = _add_graph(dataset, name, document_triples(extract))
         report.warnings.extend(f"{path}:{w.line}: {w.message}" for w in extract.warnings)
+    progress("adding curated facts and mappings")
     _add_curated(report, dataset)
     report.graphs[str(GRAPH.calendar)] = _add_graph(
         dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset))
     )
     report.nquads = dataset.dump(format=RdfFormat.N_QUADS) or b""
     report.store = dataset
+    report.version = build_version((d.path.name, d.sha256) for d in report.documents)
     return report
 
 
@@ -135,16 +142,18 @@ def reason(report: BuildReport) -> None:
     report.nquads = report.store.dump(format=RdfFormat.N_QUADS) or b""
 
 
-def check(report: BuildReport) -> None:
+def check(report: BuildReport, progress: Progress = _quiet) -> None:
     """Reason (raising BuildError if the graph is inconsistent), then run the QC queries and SHACL shapes."""
+    progress("reasoning with HermiT")
     reason(report)
+    progress("running the quality checks")
     report.violations = run_qc(report.store)
 
 
-def build(documents: list[Path], store_path: Path) -> BuildReport:
+def build(documents: list[Path], store_path: Path, progress: Progress = _quiet) -> BuildReport:
     """Assemble, check and write the store; a failing stage leaves the old store untouched."""
-    report = assemble(documents)
-    check(report)
+    report = assemble(documents, progress)
+    check(report, progress)
     if report.violations:
         listing = "\n".join(f"  {violation}" for violation in report.violations)
         raise BuildError(f"quality checks failed ({len(report.violations)} violations):\n{listing}")
@@ -158,5 +167,6 @@ def build(documents: list[Path], store_path: Path) -> BuildReport:
         graphs=report.graphs,
         warnings=report.warnings,
     )
+    progress("writing the store")
     write_store(store_path, report.nquads, info)
     return report
