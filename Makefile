@@ -12,7 +12,7 @@ SOURCES := setup.cfg pyproject.toml
 INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/*.py ontology/vocab/*.ttl \
 	ontology/qc/*.rq loaders/*.py loaders/*.tsv checks/*.py engine/store.py cli/pipeline.py)
 
-.PHONY: install install-test serve build test lint bench clean browser vendor node
+.PHONY: install install-test serve build test lint bench clean browser graphviz vendor node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 	  apt-get update && apt-get install -y chromium chromium-driver fonts-ipafont-gothic; fi
 
+# Graphviz's dot, with which the export tests render the DOT picture (Debian package; CI runs as root).
+graphviz:
+	@if ! command -v dot >/dev/null 2>&1; then apt-get update && apt-get install -y graphviz; fi
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -71,7 +75,7 @@ serve: build
 lint: install-test
 	$(BIN)/ruff check .
 
-test: lint browser
+test: lint browser graphviz
 	$(BIN)/pytest
 
 # The benchmark, never part of `make test` (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k,1M --repeat 3"

@@ -31,14 +31,6 @@ class AuditSection:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
-    def render(self) -> str:
-        lines = [f"== {self.title} ({len(self.rows)})"]
-        if self.rows:
-            widths = [max([len(c)] + [len(r[i]) for r in self.rows]) for i, c in enumerate(self.columns)]
-            lines.append("  " + " | ".join(c.ljust(w) for c, w in zip(self.columns, widths)).rstrip())
-            lines += ["  " + " | ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in self.rows]
-        return "\n".join(lines)
-
     def summary(self) -> str:
         return f"{self.title}: {len(self.rows)}"
 

@@ -5,16 +5,16 @@ Libraries raise; only this module turns errors into messages and exit codes.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
+from healthkg.cli.output import GRAPH_OUTPUTS, ROW_FORMATS, FormatMismatch, check_format, default_format
+from healthkg.cli.progress import StageProgress
+from healthkg.cli.tables import render_table
 from healthkg.engine.backends import Backend, BackendError, LocalBackend, RemoteBackend
 from healthkg.engine.store import StoreMissing, default_store_path, open_store, read_info
 from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
@@ -52,7 +52,8 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
     with ExitStack() as stack:
         try:
             paths = expand_documents(documents) if documents else bundled_documents(stack)
-            report = build(paths, store)
+            with StageProgress() as progress:
+                report = build(paths, store, progress)
         except (DocumentError, BuildError) as error:
             _fail(f"{error}\nthe store at {store} was left unchanged")
     click.echo(f"built {store} (version {report.version})")
@@ -108,41 +109,21 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def _cell(term: dict[str, str] | None) -> str:
-    return "" if term is None else term["value"]
-
-
-def _format_select(results: dict[str, Any], fmt: str) -> str:
-    if "boolean" in results:
-        return json.dumps(results, ensure_ascii=False) if fmt == "json" else str(results["boolean"]).lower()
-    if fmt == "json":
-        return json.dumps(results, ensure_ascii=False, indent=2)
-    columns = results["head"]["vars"]
-    rows = [[_cell(binding.get(c)) for c in columns] for binding in results["results"]["bindings"]]
-    if fmt in ("csv", "tsv"):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-        return buffer.getvalue().rstrip("\n")
-    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
-    lines.append(f"({len(rows)} rows)")
-    return "\n".join(lines)
-
-
 @cli.command("query")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="A named query from the catalogue (see `healthkg queries`).")
 @click.option("--param", "params", multiple=True, help="Parameter as key=value (repeatable).")
 @click.option("--endpoint", help="Query this SPARQL endpoint instead of the local store.")
 @click.option("--token", envvar="HEALTHKG_TOKEN", help="Bearer token for the endpoint.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*ROW_FORMATS, *GRAPH_OUTPUTS]),
+              help="Rows (SELECT, ASK): table (default), csv, tsv, json. "
+                   "A graph (CONSTRUCT, DESCRIBE): turtle (default), ntriples, jsonld, rdfxml.")
 @store_option
 def query_command(file: Path | None, name: str | None, params: tuple[str, ...], endpoint: str | None,
-                  token: str | None, fmt: str, store: Path) -> None:
+                  token: str | None, fmt: str | None, store: Path) -> None:
     """Run a named query or a .rq file on the local store or a remote endpoint."""
+    from healthkg.cli.output import format_graph, format_rows
+
     if bool(file) == bool(name):
         raise click.UsageError("give either FILE.rq or --name NAME")
     try:
@@ -151,16 +132,18 @@ def query_command(file: Path | None, name: str | None, params: tuple[str, ...], 
         _fail(f"no named query {name!r}; known: {', '.join(catalogue())}")
     except QueryFileError as error:
         _fail(str(error))
+    fmt = fmt or default_format(query.kind)
     try:
+        check_format(query.kind, fmt, str(file or name))
         text = query.render(_parse_params(params))
-    except ParameterError as error:
+    except (ParameterError, FormatMismatch) as error:
         _fail(str(error))
     try:
         backend: Backend = RemoteBackend(endpoint, token) if endpoint else LocalBackend(open_store(store))
-        if query.kind in ("CONSTRUCT", "DESCRIBE"):
-            click.echo(backend.construct(text).decode("utf-8"), nl=False)
+        if fmt in GRAPH_OUTPUTS:
+            click.echo(format_graph(backend.construct(text), fmt), nl=False)
         else:
-            click.echo(_format_select(backend.select(text), fmt))
+            click.echo(format_rows(backend.select(text), fmt))
     except (StoreMissing, BackendError) as error:
         _fail(str(error))
     except SyntaxError as error:
@@ -176,9 +159,9 @@ def queries_command(markdown: bool) -> None:
 
         click.echo(render_readme(catalogue().values()), nl=False)
         return
-    for query in catalogue().values():
-        params = ", ".join(f"{p.name}:{p.type}" for p in query.params)
-        click.echo(f"{query.name:<28} {query.summary}" + (f"  [{params}]" if params else ""))
+    rows = [(query.name, query.kind, query.summary, ", ".join(f"{p.name}:{p.type}" for p in query.params))
+            for query in catalogue().values()]
+    click.echo("\n".join(render_table(("name", "kind", "summary", "parameters"), rows)))
 
 
 @cli.command("serve")
@@ -212,32 +195,42 @@ def serve_command(store: Path, host: str, port: int, threads: int) -> None:
               type=click.Choice(["graphml", "gexf", "cytoscape", "dot", "jsonld", "context", "prefixes"]),
               help="Property graph (graphml, gexf, cytoscape, dot), JSON-LD, the JSON-LD context itself, "
                    "or the prefix table from the installed bioregistry (ontology/prefixes.tsv; no store needed).")
+@click.option("--include", "include", multiple=True, type=click.Choice(["provenance", "figures", "all"]),
+              help="Add to the domain (programs, projects, organisations, disease areas, purposes, budgets as "
+                   "attributes): provenance (source lines, documents, curated facts), figures (budget figure "
+                   "nodes) or all (every node and triple as it is). Repeatable.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the labels (the other one where a node has none).")
 @click.option("--query", "query_ref", help="A named CONSTRUCT/DESCRIBE query or a .rq file (default: the whole graph).")
 @click.option("--param", "params", multiple=True, help="Query parameter as key=value (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: standard output).")
 @store_option
-def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out: Path | None, store: Path) -> None:
-    """Export the graph, or a CONSTRUCT query's result, for Gephi, Cytoscape, yEd or JSON-LD readers.
+def export_command(fmt: str, include: tuple[str, ...], lang: str, query_ref: str | None, params: tuple[str, ...],
+                   out: Path | None, store: Path) -> None:
+    """Export the graph, or a CONSTRUCT query's result, for Gephi, Cytoscape, yEd, Graphviz or JSON-LD readers.
 
-    ``--format prefixes`` writes instead the prefix table the server reads, regenerated from bioregistry.
+    The whole graph exports its domain, budgets as attributes and every node labelled; ``--include`` adds
+    provenance or more. ``--format prefixes`` writes instead the prefix table the server reads, from bioregistry.
     """
-    from healthkg.engine.export import export, parse_ntriples, store_triples
+    from healthkg.engine.export import export, parse_ntriples
     from healthkg.engine.jsonld import context_document, dumps, packaged_context
     from healthkg.engine.prefixes import prefix_table
 
+    if query_ref is not None and include:
+        raise click.UsageError("--include selects parts of the whole graph; with --query the query does")
     if fmt == "prefixes":  # generated from the installed bioregistry, not from the store
         data = prefix_table().encode("utf-8")
     else:
         try:
             dataset = open_store(store)
+            version = read_info(store).version
         except StoreMissing as error:
             _fail(str(error))
         if fmt == "context":
             data = dumps(context_document(dataset)).encode("utf-8")
         else:
-            if query_ref is None:
-                triples = store_triples(dataset)
-            else:
+            triples = None
+            if query_ref is not None:
                 try:
                     query = load_query_file(Path(query_ref)) if query_ref.endswith(".rq") else catalogue()[query_ref]
                     if query.kind not in ("CONSTRUCT", "DESCRIBE"):
@@ -250,7 +243,8 @@ def export_command(fmt: str, query_ref: str | None, params: tuple[str, ...], out
                     _fail(str(error))
                 except SyntaxError as error:
                     _fail(f"{query_ref}: {error}")
-            data = export(triples, fmt, dataset, packaged_context())
+            data = export(dataset, fmt, packaged_context(), triples=triples, include=include, lang=lang,
+                          version=version, query=query_ref)
     if out is None:
         click.echo(data, nl=False)
     else:
@@ -290,5 +284,7 @@ def audit_command(store: Path) -> None:
     except StoreMissing as error:
         _fail(str(error))
     for section in sections:
-        click.echo(section.render())
+        click.echo(f"== {section.title} ({len(section.rows)})")
+        if section.rows:
+            click.echo("\n".join(render_table(section.columns, section.rows, indent="  ")))
         click.echo("")

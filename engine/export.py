@@ -1,64 +1,45 @@
-"""The graph, or a CONSTRUCT query's result, as a property graph for Gephi, Cytoscape and yEd.
+"""Exports: the graph, or a CONSTRUCT query's result, for Gephi, Cytoscape, yEd, Graphviz and JSON-LD readers.
 
-RDF puts everything in triples; graph tools want nodes and edges with
-attributes. The projection: every IRI or blank node that is a subject, or
-the object of a link, becomes a node; links between them become edges named
-by their predicate; ``rdf:type`` and literal values become node attributes
-(types, ja/en labels, ``amount_yen``, ``fiscal_year``, the rest keyed by
-their predicate's CURIE). Nodes a query result only names still get their
-labels, types and amounts, looked up in the store, so a picture never shows
-bare IRIs where the graph knows a name.
+The property-graph formats (GraphML, GEXF, Cytoscape JSON, DOT) write the
+projection of ``healthkg.engine.property_graph``: by default the domain of the
+whole graph, provenance on request. JSON-LD writes triples, not a projection:
+those of the same nodes, compacted with the graph's context. Every format that
+has a place for metadata carries the data licence and the build it came from
+(GraphML and Cytoscape graph attributes, GEXF ``<meta>``, a DOT comment and
+caption, a dataset node in JSON-LD).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections import defaultdict
-from collections.abc import Iterable
+import xml.etree.ElementTree as ET
+from collections.abc import Collection, Iterable
 from io import BytesIO
 from typing import Any
 
 import networkx as nx
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Triple, parse
 from rdflib import Graph as RdfGraph
 
-from healthkg.engine.prefixes import compact
-from healthkg.ontology import GRAPH, HKG
+from healthkg.engine.dot_picture import write_dot
+from healthkg.engine.licence import ATTRIBUTION, DATA_LICENSE, RIGHTS
+from healthkg.engine.property_graph import (
+    DOMAIN,
+    FIGURE,
+    LANGUAGES,
+    UNKNOWN,
+    included,
+    node_key,
+    node_kinds,
+    query_graph,
+    store_triples,
+    whole_graph,
+)
+from healthkg.ontology import BASE
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-AMOUNT = str(HKG.amountYen)
-YEAR = str(HKG.fiscalYearNumber)
-# Numeric attributes keep their type, so that Gephi can size and filter by them.
-NUMERIC_ATTRIBUTES = {AMOUNT: ("amount_yen", float), YEAR: ("fiscal_year", int)}
 FORMATS = ("graphml", "gexf", "cytoscape", "dot", "jsonld")
-# The TBox is drawn by the ontology diagram; in an instance picture its classes
-# would become hubs that every node links to.
-SCHEMA_GRAPHS = (str(GRAPH.ontology),)
-
-Node = NamedNode | BlankNode
-_DOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def _key(term: Node) -> str:
-    return term.value if isinstance(term, NamedNode) else f"_:{term.value}"
-
-
-def _short(iri: str) -> str:
-    return compact(iri) or iri
-
-
-def store_triples(store: Store, *, exclude_graphs: Iterable[str] = SCHEMA_GRAPHS) -> list[Triple]:
-    """Every distinct triple of the store's named graphs, except the schema's."""
-    excluded = set(exclude_graphs)
-    seen: set[Triple] = set()
-    for quad in store.quads_for_pattern(None, None, None, None):
-        graph = quad.graph_name
-        if isinstance(graph, NamedNode) and graph.value in excluded:
-            continue
-        seen.add(quad.triple)
-    return sorted(seen, key=str)
+DATASET = BASE  # what the JSON-LD licence statement is about: the dataset the IRIs belong to
+DCTERMS = "http://purl.org/dc/terms/"
 
 
 def parse_ntriples(data: bytes) -> list[Triple]:
@@ -66,96 +47,11 @@ def parse_ntriples(data: bytes) -> list[Triple]:
     return list(parse(BytesIO(data), format=RdfFormat.N_TRIPLES))
 
 
-class _Lookup:
-    """Labels, types and amounts of nodes, from the store, for nodes the triples leave bare."""
-
-    def __init__(self, store: Store | None) -> None:
-        self.store = store
-
-    def values(self, node: Node, predicate: str) -> list[NamedNode | BlankNode | Literal]:
-        if self.store is None:
-            return []
-        found = {q.object for q in self.store.quads_for_pattern(node, NamedNode(predicate), None, None)}
-        return sorted(found, key=str)  # type: ignore[arg-type]
-
-
-def property_graph(triples: Iterable[Triple], store: Store | None = None) -> nx.MultiDiGraph:
-    """Nodes and edges with attributes; ``store`` (optional) fills in names the triples lack."""
-    lookup = _Lookup(store)
-    literals: dict[Node, dict[str, list[Literal]]] = defaultdict(lambda: defaultdict(list))
-    types: dict[Node, set[str]] = defaultdict(set)
-    edges: set[tuple[Node, str, Node]] = set()
-    nodes: set[Node] = set()
-    for triple in triples:
-        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
-        if not isinstance(subject, (NamedNode, BlankNode)):
-            continue  # RDF-star quoted triples have no place in a property graph
-        nodes.add(subject)
-        if predicate == RDF_TYPE and isinstance(obj, NamedNode):
-            types[subject].add(obj.value)
-        elif isinstance(obj, Literal):
-            literals[subject][predicate].append(obj)
-        elif isinstance(obj, (NamedNode, BlankNode)):
-            nodes.add(obj)
-            edges.add((subject, predicate, obj))
-
-    graph = nx.MultiDiGraph(name="healthkg")
-    for node in sorted(nodes, key=_key):
-        own = literals.get(node, {})
-        for predicate in (RDFS_LABEL, AMOUNT, YEAR):
-            if predicate not in own:
-                found = [v for v in lookup.values(node, predicate) if isinstance(v, Literal)]
-                if found:
-                    own = {**own, predicate: found}
-        node_types = types.get(node) or {v.value for v in lookup.values(node, RDF_TYPE) if isinstance(v, NamedNode)}
-        graph.add_node(_key(node), **_node_attributes(node, node_types, own))
-    predicate_labels = {p: _labels(lookup.values(NamedNode(p), RDFS_LABEL)) for p in {e[1] for e in edges}}
-    for subject, predicate, obj in sorted(edges, key=lambda e: (_key(e[0]), e[1], _key(e[2]))):
-        curie = _short(predicate)
-        ja, en = predicate_labels[predicate]
-        graph.add_edge(
-            _key(subject), _key(obj), key=curie,
-            predicate=predicate, curie=curie, label=en or curie.split(":")[-1], label_ja=ja or "",
-        )
-    return graph
-
-
-def _labels(values: Iterable[Any]) -> tuple[str, str]:
-    ja = en = ""
-    for value in values:
-        if isinstance(value, Literal):
-            if value.language == "ja" and not ja:
-                ja = value.value
-            elif value.language == "en" and not en:
-                en = value.value
-            elif not value.language and not en:
-                en = value.value
-    return ja, en
-
-
-def _node_attributes(node: Node, node_types: set[str], own: dict[str, list[Literal]]) -> dict[str, Any]:
-    iri = _key(node)
-    curie = _short(iri) if isinstance(node, NamedNode) else iri
-    ja, en = _labels(own.get(RDFS_LABEL, ()))
-    type_curies = sorted((_short(t) for t in node_types), key=lambda c: (not c.startswith("hkg:"), c))
-    attributes: dict[str, Any] = {
-        "iri": iri,
-        "curie": curie,
-        "label": ja or en or curie,
-        "label_ja": ja,
-        "label_en": en,
-        "type": " ".join(type_curies),
-    }
-    for predicate, (name, cast) in NUMERIC_ATTRIBUTES.items():
-        values = own.get(predicate)
-        if values:
-            attributes[name] = cast(values[0].value)
-    for predicate, values in sorted(own.items()):
-        if predicate in (RDFS_LABEL, *NUMERIC_ATTRIBUTES):
-            continue
-        name = _short(predicate).replace(":", "_")
-        attributes[name] = " | ".join(sorted({v.value for v in values}))
-    return attributes
+def metadata(version: str | None, include: Collection[str], lang: str, query: str | None) -> dict[str, str]:
+    """Graph-level attributes: licence, attribution, and what was exported from which build."""
+    selection = f"query {query}" if query else "+".join(["domain", *sorted(include)])
+    return {"name": "healthkg", "license": DATA_LICENSE, "rights": RIGHTS, "attribution": ATTRIBUTION,
+            "source_version": version or "", "selection": selection, "lang": lang}
 
 
 def write_graphml(graph: nx.MultiDiGraph) -> bytes:
@@ -165,18 +61,34 @@ def write_graphml(graph: nx.MultiDiGraph) -> bytes:
 
 
 def write_gexf(graph: nx.MultiDiGraph) -> bytes:
+    """GEXF, whose ``<meta>`` gets the licence as its description (GEXF has no graph attributes)."""
     buffer = BytesIO()
     nx.write_gexf(graph, buffer, encoding="utf-8")
-    return buffer.getvalue()
+    namespace = "http://www.gexf.net/1.2draft"
+    ET.register_namespace("", namespace)
+    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+    root = ET.fromstring(buffer.getvalue())
+    meta = root.find(f"{{{namespace}}}meta")
+    if meta is not None:
+        info = graph.graph
+        ET.SubElement(meta, f"{{{namespace}}}keywords").text = ", ".join(
+            filter(None, ("healthkg", info.get("selection"), info.get("source_version"))))
+        ET.SubElement(meta, f"{{{namespace}}}description").text = (
+            f"{info.get('attribution', '')}. {info.get('rights', '')} License: {info.get('license', '')}")
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def cytoscape_elements(graph: nx.MultiDiGraph) -> dict[str, Any]:
-    """Cytoscape.js (and Cytoscape desktop) JSON: ``{"elements": {"nodes": [...], "edges": [...]}}``.
+    """Cytoscape.js (and Cytoscape desktop) JSON: ``{"data": {...}, "elements": {"nodes": [...], "edges": [...]}}``.
 
     Each edge gets an ``id`` of its own, since Cytoscape.js needs unique
-    element ids and parallel edges between two nodes differ only by predicate.
+    element ids and parallel edges between two nodes differ only by predicate;
+    the network's own attributes (licence, source) are an object, as Cytoscape
+    reads them, where networkx writes a list of pairs.
     """
     data = nx.cytoscape_data(graph, name="label", ident="id")
+    data["data"] = dict(data["data"])
     for element in data["elements"]["edges"]:
         edge = element["data"]
         edge["id"] = f"{edge['source']} {edge['key']} {edge['target']}"
@@ -187,51 +99,65 @@ def write_cytoscape(graph: nx.MultiDiGraph) -> bytes:
     return json.dumps(cytoscape_elements(graph), ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def write_jsonld(triples: Iterable[Triple], context: dict[str, Any], about: dict[str, str] | None = None) -> bytes:
+    """The triples themselves (not the projection) as JSON-LD compacted with ``context``.
 
-
-def _dot_name(name: str) -> str:
-    return name if _DOT_NAME.match(name) else _dot_id(name)
-
-
-def _dot_value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _dot_id(str(value))
-
-
-def _dot_attributes(data: dict[str, Any]) -> str:
-    return ", ".join(f"{_dot_name(k)}={_dot_value(v)}" for k, v in data.items() if v not in ("", None))
-
-
-def write_dot(graph: nx.MultiDiGraph) -> bytes:
-    """Graphviz DOT, written directly so that exporting needs no Graphviz installation."""
-    lines = [f"digraph {_dot_id(graph.graph.get('name', 'healthkg'))} {{",
-             '  graph [rankdir="LR", charset="UTF-8"];',
-             '  node [shape="box", style="rounded"];']
-    for node, data in graph.nodes(data=True):
-        lines.append(f"  {_dot_id(node)} [{_dot_attributes(data)}];")
-    for source, target, data in graph.edges(data=True):
-        lines.append(f"  {_dot_id(source)} -> {_dot_id(target)} [{_dot_attributes(data)}];")
-    lines.append("}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def write_jsonld(triples: Iterable[Triple], context: dict[str, Any]) -> bytes:
-    """The triples themselves (not the projection) as JSON-LD compacted with ``context``."""
+    ``about`` (graph metadata) adds a node for the dataset with its licence
+    (``dcterms:license``) and rights statement, so the licence travels with the data.
+    """
     data = b"".join(f"{t} .\n".encode() for t in triples)
     rdf = RdfGraph()
     rdf.parse(data=data, format="nt")
+    if about:
+        statement = (f"<{DATASET}> <{DCTERMS}license> <{about['license']}> .\n"
+                     f"<{DATASET}> <{DCTERMS}rights> {json.dumps(about['rights'], ensure_ascii=False)} .\n")
+        rdf.parse(data=statement, format="nt")
     text = rdf.serialize(format="json-ld", context=context["@context"], auto_compact=True, ensure_ascii=False)
     return text.encode("utf-8")
 
 
-def export(triples: list[Triple], fmt: str, store: Store | None, context: dict[str, Any]) -> bytes:
-    """``triples`` in one of FORMATS, labels and amounts completed from ``store``."""
-    if fmt == "jsonld":
-        return write_jsonld(triples, context)
-    writers = {"graphml": write_graphml, "gexf": write_gexf, "cytoscape": write_cytoscape, "dot": write_dot}
-    if fmt not in writers:
+def domain_triples(store: Store, include: Collection[str]) -> list[Triple]:
+    """The triples the JSON-LD export of the whole graph holds: those about the selected nodes.
+
+    The domain and its budget figures (in RDF a figure is a node, not an
+    attribute), plus what ``include`` adds; links to provenance left out go too.
+    """
+    categories = included(include, base=(DOMAIN, FIGURE))
+    triples = store_triples(store)
+    if categories is None:
+        return triples
+    kinds = node_kinds(store)
+
+    def kept(term: Any) -> bool:
+        return kinds.get(node_key(term), UNKNOWN).category in categories
+
+    def dropped(term: Any) -> bool:
+        return isinstance(term, (NamedNode, BlankNode)) and node_key(term) in kinds and not kept(term)
+
+    return [t for t in triples if isinstance(t.subject, (NamedNode, BlankNode)) and kept(t.subject)
+            and not dropped(t.object)]
+
+
+def export(store: Store, fmt: str, context: dict[str, Any], *, triples: list[Triple] | None = None,
+           include: Collection[str] = (), lang: str = "ja", version: str | None = None,
+           query: str | None = None) -> bytes:
+    """The whole graph (or ``triples``, a query's result) in one of FORMATS.
+
+    ``include`` adds parts of the whole graph to its domain (provenance,
+    figures, all); ``lang`` chooses the labels; ``version`` and ``query`` name
+    the source in the file's metadata.
+    """
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
-    return writers[fmt](property_graph(triples, store))
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown label language {lang!r}; one of {', '.join(LANGUAGES)}")
+    about = metadata(version, include, lang, query)
+    if fmt == "jsonld":
+        return write_jsonld(triples if triples is not None else domain_triples(store, include), context, about)
+    graph = query_graph(triples, store, lang=lang) if triples is not None else whole_graph(
+        store, include=include, lang=lang)
+    graph.graph.update(about)
+    if fmt == "dot":
+        return write_dot(graph, summarise=triples is None)
+    writers = {"graphml": write_graphml, "gexf": write_gexf, "cytoscape": write_cytoscape}
+    return writers[fmt](graph)

@@ -92,13 +92,22 @@ def test_build_over_existing_store_reports_and_swaps_atomically(built: Path, tmp
     before = read_info(built)
     copy = tmp_path / "docs"
     shutil.copytree(SEED, copy)
-    code, output = run("build", "--documents", str(copy), "--store", str(built))
-    assert code == 0, output
+    result = CliRunner().invoke(cli, ["build", "--documents", str(copy), "--store", str(built)])
+    output = result.stdout
+    assert result.exit_code == 0, result.output
     assert "documents read: 1" in output
     assert "graph/document/" in output
     assert "repaired" in output and ".md:" in output  # typo repairs are reported with file:line
     after = read_info(built)
     assert after.triples > 0 and after.built_at >= before.built_at
+    # Same documents (a copy elsewhere), same code: the same version, whenever the build ran.
+    assert after.version == before.version and f"(version {before.version})" in output
+    # Each stage is reported on standard error as it ends, with its time; standard output stays the report.
+    stages = re.findall(r"^✓ (.+) \((\d+\.\d) s\)$", result.stderr, re.MULTILINE)
+    assert [name for name, _ in stages][:2] == ["reading the ontology and reference data",
+                                                 "reading 2020-08-04_cas_genome-data-platform-project.md"]
+    assert {"reasoning with HermiT", "running the quality checks", "writing the store"} <= {n for n, _ in stages}
+    assert "✓" not in output
     leftovers = [p.name for p in built.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 

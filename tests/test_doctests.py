@@ -6,11 +6,12 @@ import doctest
 
 import pytest
 
+import healthkg.engine.dot_picture
 import healthkg.loaders.deck
 import healthkg.loaders.normalize
 
 
-@pytest.mark.parametrize("module", [healthkg.loaders.normalize, healthkg.loaders.deck])
+@pytest.mark.parametrize("module", [healthkg.loaders.normalize, healthkg.loaders.deck, healthkg.engine.dot_picture])
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert result.attempted > 0

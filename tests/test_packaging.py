@@ -54,6 +54,7 @@ def test_wheel_carries_data_files(wheel: zipfile.ZipFile) -> None:
         ("server/templates", ".html"),
         ("server/page_queries", ".rq"),
         ("server/explorer_queries", ".rq"),
+        ("engine/export_queries", ".rq"),
         ("server/static", ".css"),
         ("server/static", ".js"),
     ]:
