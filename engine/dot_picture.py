@@ -50,6 +50,8 @@ MAX_LINES = 3
 CLUSTERED_KINDS = ("program", "program-group")
 MEMBERSHIP = {str(HKG.hasProgram), str(HKG.partOfProject), str(HKG.inProject)}
 LEGEND_TITLE = {"ja": "凡例", "en": "Legend"}
+GRAPH_ATTRIBUTES = {"rankdir": "LR", "newrank": "true", "nodesep": "0.12", "ranksep": "0.5", "charset": "UTF-8",
+                    "fontname": FONT, "fontsize": "9", "fontcolor": "#666666", "labelloc": "b", "labeljust": "r"}
 
 
 def _width(char: str) -> int:
@@ -176,9 +178,7 @@ def write_dot(graph: nx.MultiDiGraph, *, summarise: bool = True) -> bytes:
     caption = " · ".join(filter(None, (info.get("attribution", "").split(",")[0], info.get("selection"),
                                        info.get("source_version"), info.get("license"))))
     lines = [f"digraph {_quote(info.get('name', 'healthkg'))} {{",
-             f"  graph [{_attributes({'comment': info.get('rights', ''), 'label': caption})}, "
-             f'labelloc="b", labeljust="r", fontsize="9", fontcolor="#666666", rankdir="LR", charset="UTF-8", '
-             f'newrank="true", nodesep="0.12", ranksep="0.5", fontname={_quote(FONT)}];',
+             f"  graph [{_attributes(GRAPH_ATTRIBUTES | {'comment': info.get('rights', ''), 'label': caption})}];",
              f'  node [style="filled,rounded", fontname={_quote(FONT)}, fontsize="10", margin="0.08,0.03", '
              'height="0.3"];',
              '  edge [color="#8c8c8c", arrowsize="0.5", penwidth="0.7"];']

@@ -25,6 +25,7 @@ from rdflib import Graph
 
 from healthkg.cli.main import cli
 from healthkg.engine.backends import LocalBackend
+from healthkg.engine.dot_picture import write_dot
 from healthkg.engine.store import open_store, read_info
 from healthkg.queries.catalogue import catalogue
 
@@ -235,6 +236,18 @@ def test_dot_picture_renders_readably(seed_store: Path, domain: nx.MultiDiGraph,
     assert seconds < 30
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "ゲノム・データ基盤プロジェクト" in texts and "id:" not in texts
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:pydot.*")  # pydot's pre-3.0 pyparsing names
+def test_dot_of_a_bare_graph_is_valid_dot() -> None:
+    """No metadata, no kinds, a quote and a backslash in a label: still a graph pydot reads back."""
+    graph = nx.MultiDiGraph()
+    graph.add_node("urn:x:a", label='say "hi" \\ ゲノム')
+    graph.add_edge("urn:x:a", "urn:x:b", key="p", label="p")
+    parsed = pydot_graph(write_dot(graph).decode("utf-8"))
+    nodes = {n.get_name().strip('"'): n for n in all_nodes(parsed)}
+    assert {"urn:x:a", "urn:x:b"} <= set(nodes)
+    assert len(parsed.get_edges()) == 1
 
 
 def pydot_graph(text: str) -> pydot.Dot:
