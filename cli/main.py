@@ -89,7 +89,11 @@ def validate_command(store: Path) -> None:
     from healthkg.checks.qc import run_qc
 
     try:
-        violations = run_qc(open_store(store))
+        with StageProgress() as progress:
+            progress("opening the store")
+            dataset = open_store(store)
+            progress("running the quality checks")
+            violations = run_qc(dataset)
     except StoreMissing as error:
         _fail(str(error))
     for violation in violations:
@@ -222,8 +226,10 @@ def export_command(fmt: str, include: tuple[str, ...], lang: str, query_ref: str
         data = prefix_table().encode("utf-8")
     else:
         try:
-            dataset = open_store(store)
-            version = read_info(store).version
+            with StageProgress() as progress:
+                progress("opening the store")
+                dataset = open_store(store)
+                version = read_info(store).version
         except StoreMissing as error:
             _fail(str(error))
         if fmt == "context":
@@ -243,8 +249,10 @@ def export_command(fmt: str, include: tuple[str, ...], lang: str, query_ref: str
                     _fail(str(error))
                 except SyntaxError as error:
                     _fail(f"{query_ref}: {error}")
-            data = export(dataset, fmt, packaged_context(), triples=triples, include=include, lang=lang,
-                          version=version, query=query_ref)
+            with StageProgress() as progress:
+                progress(f"exporting {query_ref or 'the graph'} as {fmt}")
+                data = export(dataset, fmt, packaged_context(), triples=triples, include=include, lang=lang,
+                              version=version, query=query_ref)
     if out is None:
         click.echo(data, nl=False)
     else:
