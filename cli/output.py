@@ -15,7 +15,6 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, serialize
 
 from healthkg.cli.tables import render_table
-from healthkg.engine.export import parse_ntriples, write_jsonld
 from healthkg.engine.formats import GRAPH_FORMATS
 from healthkg.engine.jsonld import packaged_context
 from healthkg.engine.prefixes import prefix_map
@@ -68,6 +67,9 @@ def format_graph(ntriples: bytes, fmt: str) -> bytes:
     """A CONSTRUCT/DESCRIBE answer (N-Triples) as Turtle or RDF/XML (by subject, prefixed) or JSON-LD."""
     if fmt == "ntriples":
         return ntriples
+    # Imported here: the export module brings networkx, which no other output of `query` needs.
+    from healthkg.engine.export import parse_ntriples, write_jsonld
+
     triples = sorted(parse_ntriples(ntriples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     if fmt == "jsonld":
         return write_jsonld(triples, packaged_context())
