@@ -1,13 +1,17 @@
-"""The SPARQL behind the pages: ``page_queries/*.rq`` beside this module, run on the served graph.
+"""The SPARQL behind the pages: ``page_queries/*.rq`` beside this module, answered by the engine.
 
-Pages need queries that are not part of the public catalogue (an entity's statements,
-its budget lines, the ontology's terms); they use the catalogue's file format and
-parameter binding all the same, so an IRI from a URL is bound as a typed term and
-never spliced into query text.
+Pages need queries that are not part of the public catalogue (an entity's
+statements, its budget lines, the ontology's terms, the explorer's
+neighbourhoods); they use the catalogue's file format and parameter binding
+all the same, so an IRI from a URL is bound as a typed term and never spliced
+into query text. They go through :meth:`healthkg.engine.Engine.run` like a
+client's query (result cache, deadline) and read its answer as SPARQL JSON or
+N-Triples, all from the one snapshot a request started with.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,9 +20,10 @@ from typing import Any
 from flask import g
 from pyoxigraph import RdfFormat, Triple, parse
 
-from healthkg.engine.backends import LocalBackend, RemoteBackend
+from healthkg.engine import Query
+from healthkg.engine.served_graph import Snapshot
 from healthkg.queries.catalogue import NamedQuery, parse_query
-from healthkg.server.graph import Snapshot, graph_service
+from healthkg.server.services import services
 
 
 @dataclass(frozen=True)
@@ -52,39 +57,39 @@ Row = dict[str, Term]
 
 @cache
 def page_query(name: str) -> NamedQuery:
-    text = resources.files("healthkg.server").joinpath("page_queries", f"{name}.rq").read_text(encoding="utf-8")
-    return parse_query(text, name)
+    entry = resources.files("healthkg.server.pages").joinpath("page_queries", f"{name}.rq")
+    return parse_query(entry.read_text(encoding="utf-8"), name)
 
 
 def snapshot() -> Snapshot:
     """The graph this request reads, taken once so a reload mid-request cannot mix two builds."""
     if "healthkg_snapshot" not in g:
-        g.healthkg_snapshot = graph_service().snapshot()
+        g.healthkg_snapshot = services().engine.snapshot()
     return g.healthkg_snapshot  # type: ignore[no-any-return]
 
 
-def _backend() -> LocalBackend | RemoteBackend:
-    return snapshot().backend
+def _read(query: Query) -> bytes:
+    return services().engine.run(query, snapshot=snapshot()).read()
+
+
+def results(name: str, params: dict[str, str]) -> dict[str, Any]:
+    """The SPARQL JSON results of a page query of SELECT or ASK."""
+    return json.loads(_read(Query(page_query(name).render(params), results_format="json")))  # type: ignore[no-any-return]
 
 
 def select(name: str, **params: str) -> list[Row]:
     """Rows of a page query; unbound columns are absent from a row."""
-    results: dict[str, Any] = _backend().select(page_query(name).render(params))
     return [
         {column: Term.from_json(value) for column, value in binding.items()}
-        for binding in results["results"]["bindings"]
+        for binding in results(name, params)["results"]["bindings"]
     ]
 
 
 def ask(name: str, **params: str) -> bool:
-    return bool(_backend().select(page_query(name).render(params))["boolean"])
-
-
-def construct_text(text: str) -> list[Triple]:
-    """Triples of a CONSTRUCT or DESCRIBE query, as pyoxigraph terms ready to serialise."""
-    data = _backend().construct(text)
-    return [quad.triple for quad in parse(data, format=RdfFormat.N_TRIPLES)]
+    return bool(results(name, params)["boolean"])
 
 
 def construct(name: str, **params: str) -> list[Triple]:
-    return construct_text(page_query(name).render(params))
+    """Triples of a page query of CONSTRUCT or DESCRIBE, as pyoxigraph terms ready to serialise."""
+    data = _read(Query(page_query(name).render(params), graph_format="ntriples"))
+    return [quad.triple for quad in parse(data, format=RdfFormat.N_TRIPLES)]
