@@ -92,10 +92,10 @@ class Engine:
             self.cache.put(key, CachedAnswer(answer.fmt, answer.body, answer.truncated))
         return answer
 
-    def read_graph(self, graph: str | None, fmt: str, *, timeout: float | None = None) -> Answer:
-        """One graph of the embedded store in format ``fmt`` (None: the default graph), under the deadline."""
-        format_named(fmt)  # a bad name fails here, not in a worker
-        return self.executor.run(self.snapshot(), GraphRead(graph, fmt), self._timeout(timeout))
+    def read_graph(self, request: GraphRead) -> Answer:
+        """One graph of the embedded store as it is stored, under the request's deadline."""
+        format_named(request.format)  # a bad name fails here, not in a worker
+        return self.executor.run(self.snapshot(), request, self._timeout(request.timeout))
 
     def graph_exists(self, graph: str | None) -> bool:
         return graph_exists(self._store(), graph)

@@ -74,8 +74,10 @@ class _Channel:
 
     Output travels in batches: everything up to ``flush_bytes`` (or the end) in
     one hand-over, because each hand-over costs a thread wake-up, which is most
-    of the overhead of a small query. The queue is bounded, so a slow client
-    also slows the worker down.
+    of the overhead of a small query. A batch goes when the next chunk comes, so
+    the last chunk always travels with the end and an answer that ends with one
+    large chunk (a compacted JSON-LD graph) is known to be whole. The queue is
+    bounded, so a slow client also slows the worker down.
     """
 
     def __init__(self, cancel: threading.Event, flush_bytes: int, capacity: int = 8) -> None:
@@ -101,10 +103,10 @@ class _Channel:
         self.pending.append(("start", fmt))
 
     def write(self, chunk: bytes) -> None:
-        self.pending.append(("data", chunk))
-        self.pending_bytes += len(chunk)
         if self.pending_bytes >= self.flush_bytes:
             self._flush()
+        self.pending.append(("data", chunk))
+        self.pending_bytes += len(chunk)
 
     def finish(self, kind: str, value: object) -> None:
         self.pending.append((kind, value))

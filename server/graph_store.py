@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 
 from flask import Blueprint, Response, current_app, request
 
+from healthkg.engine import GraphRead
 from healthkg.engine.errors import EmbeddedStoreRequired
 from healthkg.server.auth import require_writer
 from healthkg.server.errors import BadRequest, Forbidden, NotFound
@@ -63,7 +64,7 @@ def _read(graph: str | None) -> Response:
     engine = services().engine
     if graph is not DEFAULT and not engine.graph_exists(graph):
         raise NotFound(f"no graph {graph}")
-    return answer_response(engine.read_graph(graph, fmt.name))
+    return answer_response(engine.read_graph(GraphRead(graph, fmt.name)))
 
 
 def _write(graph: str | None) -> Response:

@@ -54,6 +54,19 @@ def test_graph_answers_in_each_format_and_json_ld_is_compacted(engine: Engine) -
     assert set(parse(compacted.read(), format=RdfFormat.JSON_LD)) == triples
 
 
+def test_answers_past_the_buffer_stream_unless_their_last_chunk_crossed_it(seed_store: Path) -> None:
+    """A compacted JSON-LD graph is written in one piece at the end: whole, so it gets a length, as before
+    compaction moved into the worker. A graph written in many chunks streams."""
+    engine = Engine(EngineSettings(seed_store, buffer_bytes=1024))
+    text = "CONSTRUCT WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }"
+    compacted = engine.run(Query(text, graph_format="jsonld"), use_cache=False)
+    assert compacted.complete and len(compacted.body) > 1024
+    streamed = engine.run(Query(text, graph_format="ntriples"), use_cache=False)
+    assert not streamed.complete
+    whole = streamed.read()
+    assert len(set(parse(whole, format=RdfFormat.N_TRIPLES))) == len(set(parse(compacted.body, format=RdfFormat.JSON_LD)))
+
+
 def test_no_acceptable_format_is_refused_before_evaluation(engine: Engine) -> None:
     with pytest.raises(NotAcceptable) as refused:
         engine.run(Query("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=None))
@@ -77,7 +90,7 @@ def test_a_dataset_narrows_the_default_graph(engine: Engine, seed_store: Path) -
 
 def test_a_graph_is_read_as_it_is_stored(engine: Engine) -> None:
     graph = "https://w3id.org/healthkg/graph/calendar"
-    answer = engine.read_graph(graph, "ntriples")
+    answer = engine.read_graph(GraphRead(graph, "ntriples"))
     assert answer.fmt == format_named("ntriples") and len(answer.read().splitlines()) > 10
     assert engine.graph_exists(graph) and not engine.graph_exists("http://example.org/none")
 
