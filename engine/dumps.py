@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
 
 from healthkg.engine.prefixes import OWN_PREFIXES, prefix_map
 
@@ -23,10 +23,11 @@ def _batches(quads: Iterator[Quad]) -> Iterator[list[Quad]]:
         yield batch
 
 
-def _prefixes(store: Store, graph: NamedNode | DefaultGraph) -> dict[str, str]:
+def _prefixes(store: Store, graph: NamedNode | BlankNode | DefaultGraph) -> dict[str, str]:
     """Prefixes for the vocabularies a graph uses (its predicates and classes), plus this graph's own."""
     vocabulary = {quad.predicate.value for quad in store.quads_for_pattern(None, None, None, graph)}
-    vocabulary |= {quad.object.value for quad in store.quads_for_pattern(None, RDF_TYPE, None, graph)}
+    vocabulary |= {quad.object.value for quad in store.quads_for_pattern(None, RDF_TYPE, None, graph)
+                   if isinstance(quad.object, NamedNode)}
     return OWN_PREFIXES | prefix_map(vocabulary)
 
 
@@ -44,7 +45,8 @@ def nquads(store: Store) -> Iterator[bytes]:
 
 
 def trig(store: Store) -> Iterator[bytes]:
-    graphs: list[NamedNode | DefaultGraph] = [DefaultGraph(), *sorted(store.named_graphs(), key=lambda g: g.value)]
+    graphs: list[NamedNode | BlankNode | DefaultGraph] = [DefaultGraph(),
+                                                          *sorted(store.named_graphs(), key=lambda g: g.value)]
     for graph in graphs:
         quads = list(store.quads_for_pattern(None, None, None, graph))
         if quads:

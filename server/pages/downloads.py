@@ -38,7 +38,8 @@ def _download(body: Iterator[bytes], media_type: str, filename: str) -> Response
         response.last_modified = datetime.fromisoformat(served.info.built_at)
     response.cache_control.no_cache = True
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: 304 when the client has this build
+    return response
 
 
 @blueprint.route("/")

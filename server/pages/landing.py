@@ -42,7 +42,8 @@ def _example_tabs() -> list[dict[str, str]]:
     tabs = []
     for query in catalogue().values():
         text = query.text
-        for values in ({}, example_args(query)):
+        candidates: tuple[dict[str, str], ...] = ({}, example_args(query))
+        for values in candidates:
             try:
                 text = query.render(values)
                 break
