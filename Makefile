@@ -28,7 +28,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # YASGUI for the query UI (/ui), from the npm registry at install time: served locally, never from a
 # CDN, never committed. Without npm the server still runs and /ui says how to install it.
-YASGUI_DIR := server/static/vendor/yasgui
+YASGUI_DIR := server/pages/static/vendor/yasgui
 $(YASGUI_DIR)/yasgui.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --ignore-scripts --no-audit --no-fund && mkdir -p $(YASGUI_DIR) && \
@@ -36,7 +36,7 @@ $(YASGUI_DIR)/yasgui.min.js: package.json package-lock.json
 	else echo "npm not found: the query UI (/ui) stays uninstalled"; fi
 
 # Cytoscape.js for the graph explorer (/explore) and the ontology diagram (/ontology/diagram), same rules.
-CYTOSCAPE_DIR := server/static/vendor/cytoscape
+CYTOSCAPE_DIR := server/pages/static/vendor/cytoscape
 $(CYTOSCAPE_DIR)/cytoscape.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --ignore-scripts --no-audit --no-fund && mkdir -p $(CYTOSCAPE_DIR) && \

@@ -28,7 +28,7 @@ from healthkg.queries.catalogue import NamedQuery, ParameterError, catalogue, pa
 
 
 def page_queries() -> list[NamedQuery]:
-    folder = resources.files("healthkg.server").joinpath("page_queries")
+    folder = resources.files("healthkg.server.pages").joinpath("page_queries")
     if not folder.is_dir():
         return []
     return [parse_query(entry.read_text(encoding="utf-8"), f"page:{entry.name[:-3]}")

@@ -15,7 +15,8 @@ import click
 from healthkg.cli.output import GRAPH_OUTPUTS, ROW_FORMATS, FormatMismatch, check_format, default_format
 from healthkg.cli.progress import StageProgress
 from healthkg.cli.tables import render_table
-from healthkg.engine.backends import Backend, BackendError, LocalBackend, RemoteBackend
+from healthkg.engine.backends import Backend, LocalBackend, RemoteBackend
+from healthkg.engine.errors import BackendError
 from healthkg.engine.store import StoreMissing, default_store_path, open_store, read_info
 from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
 
@@ -45,7 +46,7 @@ def cli() -> None:
 @store_option
 def build_command(documents: tuple[Path, ...], store: Path) -> None:
     """Parse documents, check the graph and write the store atomically."""
-    # Imported here: the loaders and the reasoner are the build's, and `serve` stays 10 MiB smaller without them.
+    # Imported here: the loaders and the reasoner are the build's, and `serve` stays smaller without them.
     from healthkg.cli.pipeline import BuildError, build, bundled_documents, expand_documents
     from healthkg.loaders.errors import DocumentError
 
@@ -173,15 +174,12 @@ def queries_command(markdown: bool) -> None:
 @click.option("--host", envvar="HEALTHKG_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="HEALTHKG_PORT", default=8000, type=int, show_default=True)
 @click.option("--threads", envvar="HEALTHKG_THREADS", default=4, type=int, show_default=True,
-              help="Request threads. On 2 cores, 4 served 10-15 % more point lookups than 8 (less contention "
-                   "for the GIL). A query past QUERY_TIMEOUT gets its 503 and runs on in a query worker, "
-                   "freeing its request thread.")
+              help="Request threads (more contend for the GIL; see bench/RESULTS.md). A query past QUERY_TIMEOUT "
+                   "gets its 503 and runs on in a query worker, freeing its request thread.")
 def serve_command(store: Path, host: str, port: int, threads: int) -> None:
     """Serve the store over SPARQL 1.1 and linked-data pages with a production WSGI server."""
-    import logging
-
     from healthkg.server.app import create_app
-    from healthkg.server.wsgi_server import make_server
+    from healthkg.server.http_server import serve
 
     try:
         info = read_info(store)
@@ -189,9 +187,7 @@ def serve_command(store: Path, host: str, port: int, threads: int) -> None:
         _fail(str(error))
     app = create_app({"STORE_PATH": str(store)})
     click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/")
-    logging.basicConfig()  # waitress reports its errors through logging, as waitress.serve would set up
-    server = make_server(app, host, port, threads)
-    server.run()
+    serve(app, host, port, threads)
 
 
 @cli.command("export")

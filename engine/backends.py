@@ -38,21 +38,12 @@ from pyoxigraph import (
 if TYPE_CHECKING:
     from SPARQLWrapper import SPARQLWrapper
 
+from healthkg.engine.errors import BackendError, BackendTimeout, NotAcceptable
 from healthkg.engine.formats import Format, by_media_type
 from healthkg.engine.query_form import QUERY_FORMS, shape
 from healthkg.engine.results import CHUNK_BYTES, SolutionsWriter
 
 N_TRIPLES = "application/n-triples"
-
-
-def json_bytes_within_cap(max_rows: int) -> int:
-    """The size up to which a SPARQL JSON answer cannot hold more than ``max_rows`` rows.
-
-    An answer with no variables and no rows takes 46 bytes, its first row at least 2
-    more (``{}``) and each further row 3 (``,{}``), so ``max_rows + 1`` rows take at
-    least ``3 * max_rows + 48`` bytes.
-    """
-    return 3 * max_rows + 47
 
 
 @dataclass(frozen=True)
@@ -78,22 +69,6 @@ class FormatChoice:
         return ", ".join(types)
 
 
-class NotAcceptable(LookupError):
-    """The query's kind of result (``results`` or ``graph``) has no format the client accepts."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"no acceptable format for a {kind} result")
-        self.kind = kind
-
-
-class BackendError(RuntimeError):
-    """The store failed or could not be reached; not the client's fault."""
-
-
-class BackendTimeout(BackendError):
-    """A remote endpoint did not answer in time."""
-
-
 class Sink(Protocol):
     """Receives a streamed result: its format once, then its bytes in order."""
 
@@ -110,10 +85,10 @@ class Backend(Protocol):
         """N-Triples of a CONSTRUCT or DESCRIBE query."""
 
     def stream(self, text: str, dataset: Dataset, choice: FormatChoice, sink: Sink,
-               max_rows: int | None = None, expect_small: bool = False) -> bool:
+               max_rows: int | None = None) -> bool:
         """Run a query and write its results into ``sink``; True when ``max_rows`` cut them short.
 
-        ``expect_small`` says the answer has been small before (a hint for a faster writer).
+        Raises :class:`SyntaxError` (with the parser's position) for a malformed query.
         """
 
 
@@ -136,41 +111,6 @@ class _Batched:
         if self.parts:
             self.sink.write(b"".join(self.parts))
             self.parts, self.size = [], 0
-
-
-class Collected:
-    """A whole answer in memory, up to ``limit`` bytes: a :class:`Sink`, and a file for pyoxigraph.
-
-    Past the limit, ``write`` raises :class:`Outgrown`, so a writer stops as soon as an
-    answer turns out larger than its reader expected.
-    """
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.limit = limit
-        self.fmt: Format | None = None
-        self.chunks: list[bytes] = []
-        self.size = 0
-
-    def start(self, fmt: Format) -> None:
-        self.fmt = fmt
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        if self.limit is not None and self.size > self.limit:
-            raise Outgrown
-        self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-class Outgrown(Exception):
-    """An answer outgrew the buffer it was expected to fit in."""
 
 
 class _Capped:
@@ -218,27 +158,9 @@ class LocalBackend:
         return serialize(results, format=RdfFormat.N_TRIPLES) or b""
 
     def stream(self, text: str, dataset: Dataset, choice: FormatChoice, sink: Sink,
-               max_rows: int | None = None, expect_small: bool = False) -> bool:
-        """See :class:`Backend`. A SELECT expected to be small is written as JSON by pyoxigraph.
-
-        pyoxigraph's JSON writer cost a third of the CPU of a point lookup less than
-        the row-by-row one under 8 clients, but it cannot stop at ``max_rows``; an answer
-        within :func:`json_bytes_within_cap` cannot have more rows than the cap, and a
-        larger one is evaluated again, row by row.
-        """
+               max_rows: int | None = None) -> bool:
+        """See :class:`Backend`. Results are written row by row, so they stop at ``max_rows``."""
         results = self._query(text, dataset)
-        if expect_small and isinstance(results, QuerySolutions) and choice.results is not None \
-                and choice.results.name == "json":
-            out = Collected(None if max_rows is None else json_bytes_within_cap(max_rows))
-            try:
-                results.serialize(out, format=QueryResultsFormat.JSON)
-            except Outgrown:
-                del results
-                results = self._query(text, dataset)
-            else:
-                sink.start(choice.results)
-                sink.write(out.body)
-                return False
         if isinstance(results, QueryTriples):
             if choice.graph is None:
                 raise NotAcceptable("graph")
@@ -342,7 +264,7 @@ class RemoteBackend:
         return response if isinstance(response, bytes) else str(response).encode("utf-8")
 
     def stream(self, text: str, dataset: Dataset, choice: FormatChoice, sink: Sink,
-               max_rows: int | None = None, expect_small: bool = False) -> bool:
+               max_rows: int | None = None) -> bool:
         query_shape = shape(text)
         wanted = choice.graph if query_shape.is_graph else choice.results if query_shape.form else None
         if query_shape.form and wanted is None:

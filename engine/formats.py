@@ -24,6 +24,7 @@ class Format:
     media_type: str
     iri: str
     extension: str
+    label: str
     aliases: tuple[str, ...] = ()
     rdf_format: RdfFormat | None = None
 
@@ -44,26 +45,36 @@ class Format:
 # Order is preference: the first of each kind is the default when the client accepts anything.
 RESULT_FORMATS: tuple[Format, ...] = (
     Format("json", "results", "application/sparql-results+json", FORMATS_NS + "SPARQL_Results_JSON", "srj",
-           aliases=("application/json",)),
-    Format("xml", "results", "application/sparql-results+xml", FORMATS_NS + "SPARQL_Results_XML", "srx",
+           "SPARQL JSON", aliases=("application/json",)),
+    Format("xml", "results", "application/sparql-results+xml", FORMATS_NS + "SPARQL_Results_XML", "srx", "SPARQL XML",
            aliases=("application/xml", "text/xml")),
-    Format("csv", "results", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", "csv"),
-    Format("tsv", "results", "text/tab-separated-values", FORMATS_NS + "SPARQL_Results_TSV", "tsv"),
+    Format("csv", "results", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", "csv", "CSV"),
+    Format("tsv", "results", "text/tab-separated-values", FORMATS_NS + "SPARQL_Results_TSV", "tsv", "TSV"),
 )
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "graph", "text/turtle", FORMATS_NS + "Turtle", "ttl",
+    Format("turtle", "graph", "text/turtle", FORMATS_NS + "Turtle", "ttl", "Turtle",
            aliases=("application/x-turtle",), rdf_format=RdfFormat.TURTLE),
-    Format("ntriples", "graph", "application/n-triples", FORMATS_NS + "N-Triples", "nt",
+    Format("ntriples", "graph", "application/n-triples", FORMATS_NS + "N-Triples", "nt", "N-Triples",
            rdf_format=RdfFormat.N_TRIPLES),
-    Format("nquads", "graph", "application/n-quads", FORMATS_NS + "N-Quads", "nq",
+    Format("nquads", "graph", "application/n-quads", FORMATS_NS + "N-Quads", "nq", "N-Quads",
            aliases=("text/x-nquads",), rdf_format=RdfFormat.N_QUADS),
-    Format("trig", "graph", "application/trig", FORMATS_NS + "TriG", "trig", rdf_format=RdfFormat.TRIG),
-    Format("rdfxml", "graph", "application/rdf+xml", FORMATS_NS + "RDF_XML", "rdf", rdf_format=RdfFormat.RDF_XML),
-    Format("jsonld", "graph", "application/ld+json", FORMATS_NS + "JSON-LD", "jsonld",
+    Format("trig", "graph", "application/trig", FORMATS_NS + "TriG", "trig", "TriG", rdf_format=RdfFormat.TRIG),
+    Format("rdfxml", "graph", "application/rdf+xml", FORMATS_NS + "RDF_XML", "rdf", "RDF/XML",
+           rdf_format=RdfFormat.RDF_XML),
+    Format("jsonld", "graph", "application/ld+json", FORMATS_NS + "JSON-LD", "jsonld", "JSON-LD",
            rdf_format=RdfFormat.JSON_LD),
-    Format("n3", "graph", "text/n3", FORMATS_NS + "N3", "n3", aliases=("text/rdf+n3",), rdf_format=RdfFormat.N3),
+    Format("n3", "graph", "text/n3", FORMATS_NS + "N3", "n3", "N3", aliases=("text/rdf+n3",), rdf_format=RdfFormat.N3),
 )
 ALL_FORMATS = RESULT_FORMATS + GRAPH_FORMATS
+_BY_NAME = {fmt.name: fmt for fmt in ALL_FORMATS}
+
+
+def format_named(name: str) -> Format:
+    """The format a name (``json``, ``turtle``, ...) stands for: how requests name formats as plain data."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"no format named {name!r}") from None
 
 
 def by_media_type(media_type: str) -> Format | None:

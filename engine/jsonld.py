@@ -1,4 +1,5 @@
-"""The JSON-LD context of the graph: short keys for its terms, typed values, registry prefixes.
+"""JSON-LD: the graph's context (short keys for its terms, typed values, registry prefixes) and answers
+compacted with it.
 
 The context is derived from a built store (every predicate and class the
 graph uses, coerced by the ontology's ``rdfs:range`` or, for terms of other
@@ -6,6 +7,13 @@ vocabularies, by the values the graph holds) and committed as
 ``ontology/context.jsonld``; a test rebuilds it from the seed and compares, so
 it cannot drift from the ontology. Regenerate with
 ``healthkg export --format context --out ontology/context.jsonld``.
+
+Every JSON-LD answer (``/sparql`` CONSTRUCT/DESCRIBE, ``/api/queries``, entity
+pages) is compacted with the committed context by :func:`compact`, so a
+client reads ``label``, ``inProject``, ``amountYen`` rather than full IRIs,
+whichever door it came through. The context is inlined, so each answer stands
+on its own. Compaction needs the whole graph in memory (rdflib groups triples
+by subject), so a JSON-LD answer is not streamed.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
-from healthkg.engine.prefixes import compact, prefix_map
+from healthkg.engine import prefixes
 from healthkg.ontology import HKG
 
 CONTEXT_FILE = "context.jsonld"
@@ -51,7 +59,7 @@ def _coercion(store: Store, predicate: str, objects: set[str]) -> dict[str, str]
         return {"@container": "@language"}
     if datatype in (XSD + "string", "@id"):
         return {}
-    return {"@type": compact(datatype) or datatype}
+    return {"@type": prefixes.compact(datatype) or datatype}
 
 
 def context_document(store: Store) -> dict[str, Any]:
@@ -75,13 +83,13 @@ def context_document(store: Store) -> dict[str, Any]:
     # Our own terms claim their local names first; another vocabulary's term with
     # the same local name is written as a CURIE instead.
     for iri in sorted(iris, key=lambda i: (not i.startswith(str(HKG)), i)):
-        curie = compact(iri)
+        curie = prefixes.compact(iri)
         name = _local_name(iri)
         if curie is None or name in terms or not name.isidentifier():
             continue
         coercion = _coercion(store, iri, objects[iri]) if iri in objects else {}
         terms[name] = {"@id": curie, **coercion} if coercion else curie
-    context: dict[str, Any] = dict(prefix_map(mentioned | set(iris)))
+    context: dict[str, Any] = dict(prefixes.prefix_map(mentioned | set(iris)))
     context.update(sorted(terms.items(), key=lambda item: (item[0].lower(), item[0])))
     return {"@context": context}
 
@@ -95,3 +103,13 @@ def packaged_context() -> dict[str, Any]:
     """The committed context shipped with the ontology (what servers hand to clients)."""
     text = resources.files("healthkg.ontology").joinpath(CONTEXT_FILE).read_text(encoding="utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
+
+
+def compact(ntriples: bytes) -> bytes:
+    """The N-Triples ``ntriples`` as JSON-LD compacted with the packaged context."""
+    from rdflib import Graph  # only when JSON-LD is asked for: a server that never writes it stays smaller
+
+    graph = Graph()
+    graph.parse(data=ntriples, format="nt")
+    return graph.serialize(format="json-ld", context=packaged_context()["@context"], auto_compact=True,
+                           encoding="utf-8")

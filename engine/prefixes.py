@@ -2,7 +2,8 @@
 
 The prefixes are read from ``ontology/prefixes.tsv``, a table generated from
 bioregistry (``healthkg export --format prefixes``), not from the registry
-itself: importing ``bioregistry`` costs the server ~72 MiB and 0.6 s at start.
+itself: importing ``bioregistry`` would cost the server much memory and start-up
+time (bench/RESULTS.md).
 The table holds one URI prefix per prefix, the one used in RDF
 (``http://id.nlm.nih.gov/mesh/`` rather than the MeSH browser's page address),
 so that a CURIE shown anywhere expands back to exactly the IRI stored in the graph.

@@ -49,7 +49,7 @@ _VALUE_KINDS = {"string": " «…» ", "iri": " <…> ", "comment": " "}
 # backslash escapes (a prefixed name may escape a quote or ``#``: ``ex:a\'b``), in the tokeniser's
 # order. No variable, name or keyword holds ``#``, a quote or ``<`` other than escaped, so this
 # scan finds the same comments, strings and IRIs as the full tokeniser, without a Python step per
-# token: a new text's template costs one ``re.sub`` (0.01 ms against 0.05 for tokenising).
+# token: a new text's template costs one ``re.sub`` (bench/RESULTS.md).
 _VALUES = re.compile(_TOKEN.pattern[_TOKEN.pattern.index("(?P<comment>"):_TOKEN.pattern.index("| (?P<variable>")],
                      re.VERBOSE | re.DOTALL)
 

@@ -60,11 +60,10 @@ def open_store(path: Path, *, in_memory: bool = True) -> Store:
 
     The on-disk store is opened read-only, so several readers and a running
     build never contend for it. Memory is filled from the N-Quads dump with
-    ``load``: at 1M triples that took 3.1 s and left 336 MiB resident (peak
-    375 MiB), where ``bulk_load`` of the same file left 387 MiB (peak 616 MiB:
-    its parallel parser's buffers stay with the allocator) and copying from
-    RocksDB took 10 s and 450 MiB (stores built before the dump existed are
-    still copied).
+    ``load``, which leaves less resident and builds a layout that is faster to
+    read than ``bulk_load`` (whose parallel parser's buffers stay with the
+    allocator) or a copy from RocksDB (still made for stores built before the
+    dump existed); figures in bench/RESULTS.md.
     """
     read_info(path)
     dump = Path(path) / DUMP_FILE

@@ -4,8 +4,10 @@ Every ``.rq`` of the catalogue becomes one operation. Parameters are validated a
 bound as typed RDF terms by :meth:`NamedQuery.render`; a value that does not fit
 answers 400 naming the parameter. SELECT/ASK results come as SPARQL JSON, CSV or
 TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples, RDF/XML or JSON-LD (compacted
-with the ontology's context, :mod:`.jsonld`), chosen by ``format=`` or else by the
-Accept header.
+with the ontology's context), chosen by ``format=`` or else by the Accept header.
+The rendered query goes through the engine like any other, under the same
+deadline as ``/sparql`` (parameters can make a named query expensive) but
+without its row cap; errors come back in the API's JSON shape.
 """
 
 from __future__ import annotations
@@ -13,17 +15,16 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
 
-from healthkg.engine.backends import Dataset, FormatChoice
+from healthkg.engine import Query
+from healthkg.engine.errors import EngineError
 from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from healthkg.engine.query_form import shape
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
-from healthkg.server.errors import HttpError
-from healthkg.server.execution import QueryRunner, QueryTimeout, StreamAborted
-from healthkg.server.jsonld import compact, context_link
-from healthkg.server.views_queries import snapshot
+from healthkg.server.errors import HttpError, http_error
+from healthkg.server.responses import answer_response
+from healthkg.server.services import services
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,7 +32,6 @@ _ANSWERS = {
     False: RESULT_FORMATS,
     True: tuple(f for f in GRAPH_FORMATS if f.name in ("turtle", "ntriples", "jsonld", "rdfxml")),
 }
-_NTRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -112,26 +112,10 @@ def run_query(name: str) -> Response:
     except ParameterError as error:
         return _error(400, str(error), query=query.name)
     graph = query.kind in ("CONSTRUCT", "DESCRIBE")
-    compacted = fmt.name == "jsonld"
-    written = _NTRIPLES if compacted else fmt
-    backend = snapshot().backend
-    choice = FormatChoice(results=None if graph else fmt, graph=written if graph else None)
-    runner: QueryRunner = current_app.extensions["healthkg.runner"]
-    # Under the same deadline as /sparql: parameters can make a named query expensive.
-    outcome = runner.run(lambda sink, small: backend.stream(text, Dataset(), choice, sink, None, small),
-                         float(current_app.config["QUERY_TIMEOUT"]), shape(text).template)
-    try:
-        body = b"".join(outcome.chunks())
-    except StreamAborted as error:
-        raise QueryTimeout(str(error), headers={"Retry-After": "5"}) from None
-    finally:
-        outcome.cancel()
-    response = Response(compact(body) if compacted else body, content_type=fmt.content_type)
-    if compacted:
-        response.headers["Link"] = context_link()
-    if request.args.get("format") is None:
-        response.vary.add("Accept")
-    return response
+    request_query = Query(text, results_format=None if graph else fmt.name, graph_format=fmt.name if graph else None)
+    answer = services().engine.run(request_query, use_cache="no-cache" not in request.headers.get("Cache-Control", ""))
+    # Read whole before responding, so that a query past its deadline gets a 503 in JSON, not a cut-off body.
+    return answer_response(answer.whole(), negotiated=request.args.get("format") is None)
 
 
 def _schema(parameter: Parameter) -> dict[str, Any]:
@@ -180,7 +164,7 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    info = snapshot().info
+    info = services().engine.snapshot().info
     built = f"built {info.built_at}" if info else "served from a remote endpoint"
     document = {
         "openapi": "3.0.3",
@@ -228,7 +212,13 @@ def _http_error(error: HTTPException) -> Response:
 
 @blueprint.errorhandler(HttpError)
 def _own_error(error: HttpError) -> Response:
-    """The server's own errors (a query past its time limit) in the API's JSON shape."""
+    """The server's own errors in the API's JSON shape."""
     response = _error(error.status, error.message)
     response.headers.update(error.headers)
     return response
+
+
+@blueprint.errorhandler(EngineError)
+def _engine_error(error: EngineError) -> Response:
+    """The engine's errors (a query past its time limit, an unreachable backend) in the API's JSON shape."""
+    return _own_error(http_error(error))

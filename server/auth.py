@@ -1,7 +1,8 @@
 """Who may change the served graph: nobody by default; with updates enabled, holders of the bearer token.
 
-SPARQL Update and the Graph Store Protocol's writes are checked here before
-the request body is even read, so a rejected request changes nothing.
+Graph Store writes are checked here before their body is read; a SPARQL
+Update is checked once its request has been read as an update (issue 11 asks
+for the token first there too). Either way a rejected request changes nothing.
 """
 
 from __future__ import annotations

@@ -10,28 +10,25 @@ The dataset description (https://www.w3.org/TR/void/, https://www.w3.org/TR/voca
 at ``/.well-known/void`` adds figures (triples, distinct subjects, properties
 and objects, entities per class), the build date, the named graphs as subsets,
 the dumps and the endpoint. Its fixed text is ``dataset.ttl``; figures come
-from the served graph through the queries in ``service_queries/``, computed once
-per graph version.
+from the served graph (:mod:`.statistics`). Both are RDF in any graph format;
+their JSON-LD is not compacted with the ontology's context, whose terms they
+do not use.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from functools import cache
 from importlib import resources
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
-from healthkg.engine.formats import FORMATS_NS, GRAPH_FORMATS, RESULT_FORMATS, Format
-from healthkg.engine.prefixes import prefix_map
-from healthkg.queries.catalogue import NamedQuery, parse_query
-from healthkg.server.errors import BadRequest, NotAcceptableError
-from healthkg.server.graph import Snapshot, graph_service
-from healthkg.server.negotiation import AcceptHeaderError, negotiate, parse_accept
-from healthkg.server.views_rdf import iris
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.engine.served_graph import Snapshot
+from healthkg.server.negotiation import graph_format
+from healthkg.server.responses import rdf_response
+from healthkg.server.services import services
+from healthkg.server.statistics import Statistics
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -40,8 +37,6 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SIMPLE_ENTAILMENT = NamedNode("http://www.w3.org/ns/entailment/Simple")
 VOID_PATH = ".well-known/void"
-# The W3C format registry has no prefix in bioregistry, the CURIE authority for all the others.
-UNREGISTERED_PREFIXES = {"formats": FORMATS_NS}
 
 blueprint = Blueprint("description", __name__)
 
@@ -56,33 +51,6 @@ def _void(name: str) -> NamedNode:
 
 def _integer(value: int) -> Literal:
     return Literal(str(value), datatype=NamedNode(XSD + "integer"))
-
-
-@cache
-def _service_query(name: str) -> NamedQuery:
-    entry = resources.files("healthkg.server").joinpath("service_queries", f"{name}.rq")
-    return parse_query(entry.read_text(encoding="utf-8"), name)
-
-
-class Statistics:
-    """Figures of the served graph, computed once per snapshot version (a new build or update)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version = ""
-        self._rows: dict[str, list[dict[str, Any]]] = {}
-
-    def rows(self, snapshot: Snapshot, name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            if self._version != snapshot.version:
-                self._version, self._rows = snapshot.version, {}
-            if name not in self._rows:
-                results = snapshot.backend.select(_service_query(name).text)
-                self._rows[name] = results["results"]["bindings"]
-            return self._rows[name]
-
-    def graph_sizes(self, snapshot: Snapshot) -> dict[str, int]:
-        return {row["graph"]["value"]: int(row["triples"]["value"]) for row in self.rows(snapshot, "graph-sizes")}
 
 
 def service_description(endpoint: str, dataset: str, graph_sizes: dict[str, int], *, update: bool,
@@ -158,23 +126,21 @@ def dataset_description(base: str, snapshot: Snapshot, statistics: Statistics) -
     return triples
 
 
-def graph_format() -> Format:
-    """The graph format the request accepts, or 406."""
-    try:
-        fmt = negotiate(parse_accept(request.headers.get("Accept")), GRAPH_FORMATS)
-    except AcceptHeaderError as error:
-        raise BadRequest(f"Accept header: {error}") from None
-    if fmt is None:
-        raise NotAcceptableError("this resource is RDF: " + ", ".join(f.media_type for f in GRAPH_FORMATS))
-    return fmt
-
-
-def rdf_response(triples: list[Triple], fmt: Format) -> Response:
-    prefixes = prefix_map(iris(triples)) | UNREGISTERED_PREFIXES
-    body = serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
-    response = Response(body, content_type=fmt.content_type)
+def _described(fmt: Format, triples: list[Triple]) -> Response:
+    response = rdf_response(triples, fmt, compact_jsonld=False)
     response.vary.add("Accept")
     return response
+
+
+def service_description_response() -> Response:
+    """What ``GET /sparql`` without a query answers."""
+    fmt = graph_format(request.headers.get("Accept"))  # 406 before any figure is computed
+    config = current_app.config
+    the = services()
+    sizes = the.statistics.graph_sizes(the.engine.snapshot())
+    return _described(fmt, service_description(request.base_url, void_url() + "#dataset", sizes,
+                                                update=bool(config["UPDATE_ENABLED"]),
+                                                federation=bool(config["ALLOW_SERVICE"])))
 
 
 def void_url() -> str:
@@ -184,6 +150,6 @@ def void_url() -> str:
 @blueprint.route("/.well-known/void")
 @blueprint.route("/void")
 def void() -> Response:
-    fmt = graph_format()
-    statistics: Statistics = current_app.extensions["healthkg.statistics"]
-    return rdf_response(dataset_description(void_url(), graph_service().snapshot(), statistics), fmt)
+    fmt = graph_format(request.headers.get("Accept"))
+    the = services()
+    return _described(fmt, dataset_description(void_url(), the.engine.snapshot(), the.statistics))

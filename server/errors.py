@@ -3,6 +3,8 @@
 The body is ``<status> <reason>: <message>`` in UTF-8 text, small enough for
 curl and for the exception messages of SPARQL client libraries, which show the
 response body. Client errors are logged as a line; only 500s carry a trace.
+The engine's typed errors get their status here, in one table, whichever view
+they came through.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from http import HTTPStatus
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from healthkg.engine import errors as engine
 
 log = logging.getLogger("healthkg.server")
 
@@ -66,6 +70,26 @@ class GatewayTimeout(HttpError):
     status = 504
 
 
+# The engine's errors by status; the first class an error is an instance of wins.
+ENGINE_STATUSES: tuple[tuple[type[engine.EngineError], int], ...] = (
+    (engine.MalformedQuery, 400),
+    (engine.MalformedPayload, 400),
+    (engine.NotAcceptable, 406),
+    (engine.UnsupportedPayload, 415),
+    (engine.GraphNotFound, 404),
+    (engine.QueryTimeout, 503),
+    (engine.BackendTimeout, 504),
+    (engine.BackendError, 502),
+)
+
+
+def http_error(error: engine.EngineError) -> HttpError:
+    """The HTTP error an engine error is answered with (500 for one no client can cause)."""
+    status = next((code for kind, code in ENGINE_STATUSES if isinstance(error, kind)), 500)
+    headers = {"Retry-After": str(engine.RETRY_AFTER_SECONDS)} if status == 503 else None
+    return HttpError(str(error), status=status, headers=headers)
+
+
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     reason = HTTPStatus(status).phrase
     body = f"{status} {reason}: {message}\n"
@@ -81,6 +105,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HttpError)
     def _http_error(error: HttpError) -> Response:
         return error_response(error.status, error.message, error.headers)
+
+    @app.errorhandler(engine.EngineError)
+    def _engine_error(error: engine.EngineError) -> Response:
+        converted = http_error(error)
+        if converted.status == 500:
+            log.error("internal error: %s", error, exc_info=error)
+            return error_response(500, "internal server error (logged)")
+        return error_response(converted.status, converted.message, converted.headers)
 
     @app.errorhandler(HTTPException)
     def _werkzeug_error(error: HTTPException) -> Response:

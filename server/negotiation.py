@@ -5,15 +5,19 @@ takes the quality of the most specific range that matches it (``type/subtype``
 over ``type/*`` over ``*/*``), so ``text/csv;q=0, */*`` means "anything but
 CSV". The highest quality wins; ties go to the server's order of preference,
 whose first entry (SPARQL JSON for results, Turtle for graphs) is also the
-answer when there is no ``Accept`` header at all.
+answer when there is no ``Accept`` header at all. Formats are chosen before
+any evaluation, so a query no format fits is refused (406) without running.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from healthkg.engine.formats import Format
+from healthkg.engine.backends import FormatChoice
+from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.server.errors import BadRequest, NotAcceptableError
 
 
 class AcceptHeaderError(ValueError):
@@ -90,3 +94,25 @@ def negotiate(ranges: Sequence[MediaRange], formats: Sequence[Format]) -> Format
         if q > chosen_quality:
             chosen, chosen_quality = fmt, q
     return chosen
+
+
+@lru_cache(maxsize=256)
+def choose_formats(accept: str | None) -> FormatChoice:
+    """The formats an Accept header prefers, per kind of result (400 when unreadable); clients send few headers."""
+    ranges = _ranges(accept)
+    return FormatChoice(negotiate(ranges, RESULT_FORMATS), negotiate(ranges, GRAPH_FORMATS))
+
+
+def graph_format(accept: str | None) -> Format:
+    """The graph format an Accept header prefers, or 406: for resources that are RDF graphs."""
+    fmt = negotiate(_ranges(accept), GRAPH_FORMATS)
+    if fmt is None:
+        raise NotAcceptableError("this resource is RDF: " + ", ".join(f.media_type for f in GRAPH_FORMATS))
+    return fmt
+
+
+def _ranges(accept: str | None) -> list[MediaRange]:
+    try:
+        return parse_accept(accept)
+    except AcceptHeaderError as error:
+        raise BadRequest(f"Accept header: {error}") from None

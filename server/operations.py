@@ -20,21 +20,19 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from healthkg.server.graph import graph_service
 from healthkg.server.metrics import CONTENT_TYPE, Metrics
-from healthkg.server.result_cache import ResultCache
+from healthkg.server.services import services
 
 blueprint = Blueprint("operations", __name__)
 access_log = logging.getLogger("healthkg.access")
 READ_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_REQUEST_HEADERS = {"accept", "accept-language", "cache-control", "content-type"}
 EXPOSED_HEADERS = "Content-Length, Content-Type, ETag, Last-Modified, Healthkg-Truncated, Retry-After"
-WAITING = "healthkg.requests_waiting"  # app.extensions: how many requests wait for a thread (set by the HTTP server)
 
 
 @blueprint.route("/healthz")
 def healthz() -> Response:
-    snapshot = graph_service().snapshot()
+    snapshot = services().engine.snapshot()
     body = {"status": "ok", "version": snapshot.version,
             "built_at": snapshot.info.built_at if snapshot.info else None,
             "backend": getattr(snapshot.backend, "endpoint", "embedded")}
@@ -43,18 +41,16 @@ def healthz() -> Response:
 
 @blueprint.route("/metrics")
 def metrics() -> Response:
-    registry: Metrics = current_app.extensions["healthkg.metrics"]
-    cache: ResultCache = current_app.extensions["healthkg.cache"]
-    snapshot = graph_service().snapshot()
+    the = services()
+    cache = the.engine.cache
+    snapshot = the.engine.snapshot()
     gauges = {"healthkg_graph_generation": ("Changes of the served graph since start (reloads, updates).",
                                             float(snapshot.generation))}
     if snapshot.info is not None:
         gauges["healthkg_graph_triples"] = ("Triples in the served build.", float(snapshot.info.triples))
-    if (waiting := current_app.extensions.get(WAITING)) is not None:
-        gauges["healthkg_requests_waiting"] = ("Requests received and waiting for a request thread.", float(waiting()))
     counters = {"healthkg_result_cache_hits_total": ("Queries answered from the result cache.", lambda: cache.hits),
                 "healthkg_result_cache_misses_total": ("Queries evaluated after a cache miss.", lambda: cache.misses)}
-    return Response(registry.render(gauges, counters), content_type=CONTENT_TYPE)
+    return Response(the.metrics.render(gauges, counters), content_type=CONTENT_TYPE)
 
 
 def cors_headers(allowed: str | list[str], origin: str | None, method: str,
@@ -119,9 +115,8 @@ def record(registry: Metrics, served: Served, started: float, log: bool) -> None
         }, ensure_ascii=False))
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, registry: Metrics) -> None:
     """Register the hooks that time, count, log and CORS-annotate every response."""
-    registry: Metrics = app.extensions["healthkg.metrics"]
     log = bool(app.config["ACCESS_LOG"])
 
     @app.before_request

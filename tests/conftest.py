@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import json
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
 
 from healthkg.cli.pipeline import BuildReport, build, bundled_documents
 
@@ -46,62 +48,80 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+HEALTHKG = Path(sys.executable).parent / "healthkg"
+
+
 @dataclass
 class LiveServer:
     url: str
-    app: Flask
+    log: Path  # what the server wrote to stdout and stderr (access log, errors)
+    pid: int
 
     @property
     def sparql(self) -> str:
         return f"{self.url}/sparql"
 
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
-def serve_in_thread(app: Flask, threads: int = 4) -> Iterator[LiveServer]:
-    """Run ``app`` under waitress on a free loopback port until the generator is closed."""
-    from healthkg.server.wsgi_server import make_server
 
-    port = free_port()
-    server = make_server(app, "127.0.0.1", port, threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
+def _ready(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app)
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
     finally:
-        # Stop the worker threads first (a worker finishing a response pulls the trigger, which
-        # fails with EBADF once closed), then close the sockets from the server's own loop thread:
-        # closing them from here races with its select(). Either race is an exception in a server
-        # thread, which filterwarnings=error turns into a test failure.
-        server.task_dispatcher.shutdown()
+        connection.close()
+
+
+def serve_in_process(config: Mapping[str, Any], log: Path, threads: int = 4) -> Iterator[LiveServer]:
+    """``healthkg serve`` in a process of its own, as users run it, until the generator is closed.
+
+    ``config`` holds the app's settings (``STORE_PATH`` and any other), passed as
+    ``HEALTHKG_<NAME>`` variables in JSON, as the server reads them.
+    """
+    settings = dict(config)
+    store = settings.pop("STORE_PATH")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("HEALTHKG_")}
+    env.update({f"HEALTHKG_{name}": json.dumps(value, default=str) for name, value in settings.items()})
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(HEALTHKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
+             "--threads", str(threads)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"healthkg serve did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.05)
+        yield LiveServer(f"http://127.0.0.1:{port}", log, process.pid)
+    finally:
+        process.terminate()
         try:
-            server.trigger.pull_trigger(server.close)
-        except OSError:
-            # Only closing the server closes its trigger: the loop thread has done it already
-            # (seen once in CI, tearing down a server over the Oxigraph backend).
-            server.close()
-        thread.join(timeout=5)
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 @pytest.fixture(scope="session")
-def live_server(seed_store: Path) -> Iterator[LiveServer]:
-    """The default app over the seed store, served for real on 127.0.0.1."""
-    from healthkg.server.app import create_app
-
-    yield from serve_in_thread(create_app({"STORE_PATH": str(seed_store)}))
+def live_server(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The default settings over the seed store, served for real on 127.0.0.1."""
+    yield from serve_in_process({"STORE_PATH": seed_store}, tmp_path_factory.mktemp("live") / "server.log")
 
 
 @pytest.fixture
-def serve_app() -> Iterator[Callable[..., LiveServer]]:
-    """Serve any app (e.g. over a test store) on 127.0.0.1 for one test; every server stops afterwards."""
+def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    """Serve a store with any settings on 127.0.0.1 for one test; every server stops afterwards."""
     running: list[Iterator[LiveServer]] = []
 
-    def start(app: Flask, threads: int = 4) -> LiveServer:
-        server = serve_in_thread(app, threads)
+    def start(config: Mapping[str, Any], threads: int = 4) -> LiveServer:
+        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", threads)
         running.append(server)
         return next(server)
 
@@ -136,32 +156,6 @@ def labelled_programs(seed_store: Path) -> list[str]:
         "SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/healthkg/ontology#Program> ; "
         "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?p LIMIT 12")
     return [row["p"]["value"] for row in rows["results"]["bindings"]]
-
-
-@dataclass
-class Hold:
-    """A route, ``/test-hold``, whose requests keep their thread until ``release`` is set."""
-
-    entered: threading.Event
-    release: threading.Event
-
-
-@pytest.fixture
-def hold_route() -> Callable[[Flask], Hold]:
-    """Add ``/test-hold`` to an app, to keep a request thread busy for as long as a test needs."""
-
-    def add(app: Flask) -> Hold:
-        hold = Hold(threading.Event(), threading.Event())
-
-        @app.route("/test-hold")
-        def held() -> str:
-            hold.entered.set()
-            hold.release.wait(20)
-            return "held"
-
-        return hold
-
-    return add
 
 
 @pytest.fixture(scope="session")

@@ -132,21 +132,20 @@ def test_harness_drives_a_real_endpoint_and_agrees_with_the_floor(
     tiny: Path, tmp_path: Path, serve_app, floor_result: dict
 ) -> None:
     from healthkg.engine.store import BuildInfo, write_store
-    from healthkg.server.app import create_app
 
     write_store(
         tmp_path / "store",
         tiny.read_bytes(),
         BuildInfo(built_at=datetime.now(timezone.utc).isoformat(), version="tiny"),
     )
-    server = serve_app(create_app({"STORE_PATH": str(tmp_path / "store"), "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(tmp_path / "store"), "ACCESS_LOG": False})
     result = json.loads(
         bench(
             "harness.py",
             "endpoint",
             server.sparql,
             "--pid",
-            str(os.getpid()),
+            str(server.pid),
             "--phase-seconds",
             "0.5",
             "--warm-reps",

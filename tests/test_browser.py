@@ -6,6 +6,7 @@ YASGUI build (``make vendor``); screenshots are kept under tests/artifacts/.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ from healthkg.queries.catalogue import catalogue
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Where `make vendor` installs the front-end libraries the server serves (the default VENDOR_DIR).
+VENDOR = Path(str(resources.files("healthkg.server.pages").joinpath("static", "vendor")))
 
 
 def console_errors(driver: WebDriver) -> list[str]:
@@ -38,7 +41,7 @@ def wait_for(driver: WebDriver, css: str, seconds: float = 20):
 
 
 def test_query_ui_loads_yasgui_with_the_named_queries_and_shows_a_querys_rows(browser, live_server, seed_store):
-    vendor = Path(live_server.app.config["VENDOR_DIR"]) / "yasgui" / "yasgui.min.js"
+    vendor = VENDOR / "yasgui" / "yasgui.min.js"
     assert vendor.is_file(), "YASGUI is not installed: run `make vendor`"
     browser.get(live_server.url + "/ui")
     tabs = wait_for(browser, ".tabsList .tab")

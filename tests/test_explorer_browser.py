@@ -7,6 +7,7 @@ screenshots are kept under tests/artifacts/.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from healthkg.engine.store import open_store
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Where `make vendor` installs the front-end libraries the server serves (the default VENDOR_DIR).
+VENDOR = Path(str(resources.files("healthkg.server.pages").joinpath("static", "vendor")))
 ID = "https://w3id.org/healthkg/id/"
 GENOME = ID + "project-genome-data"
 def severe(driver: WebDriver) -> list[str]:
@@ -37,7 +40,7 @@ def wait(driver: WebDriver, script: str, name: str, seconds: float = 30) -> Any:
 
 
 def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
-    vendor = Path(live_server.app.static_folder) / "vendor" / "cytoscape" / "cytoscape.min.js"
+    vendor = VENDOR / "cytoscape" / "cytoscape.min.js"
     assert vendor.is_file(), "Cytoscape.js is not installed: run `make vendor`"
     first = seed_neighbours(GENOME) | {GENOME}
     browser.get(f"{live_server.url}/explore?iri={GENOME}")

@@ -51,12 +51,13 @@ def test_wheel_carries_data_files(wheel: zipfile.ZipFile) -> None:
         ("data/documents", ".md"),
         ("data/curated", ".tsv"),
         ("loaders", ".tsv"),
-        ("server/templates", ".html"),
-        ("server/page_queries", ".rq"),
-        ("server/explorer_queries", ".rq"),
+        ("server", ".ttl"),
+        ("server/service_queries", ".rq"),
+        ("server/pages/templates", ".html"),
+        ("server/pages/page_queries", ".rq"),
+        ("server/pages/static", ".css"),
+        ("server/pages/static", ".js"),
         ("engine/export_queries", ".rq"),
-        ("server/static", ".css"),
-        ("server/static", ".js"),
     ]:
         shipped = {n for n in names if n.startswith(f"healthkg/{folder}/") and n.endswith(suffix)}
         local = {f"healthkg/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}

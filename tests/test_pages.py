@@ -26,7 +26,6 @@ from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import BuildInfo, open_store, read_info, write_store
 from healthkg.ontology import BASE, HKG, ontology_graph
 from healthkg.queries.catalogue import catalogue
-from healthkg.server.app import create_app
 
 SEED_TEXT = Path(__file__).parent.parent / "data" / "documents"
 
@@ -266,7 +265,7 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("path", ["/id/program/evil", "/id/document/evil", "/"])
 def test_document_text_is_escaped_in_html(hostile_store, serve_app, path):
-    server = serve_app(create_app({"STORE_PATH": str(hostile_store)}))
+    server = serve_app({"STORE_PATH": str(hostile_store)})
     reply = get(server.url + path)
     assert reply.status == 200
     for raw in (EVIL, "<img src=x", "<b onmouseover"):
@@ -353,7 +352,7 @@ def test_downloads_answer_304_to_a_client_that_has_this_build(live_server, seed_
 
 
 def test_query_ui_explains_how_to_install_yasgui_when_it_is_missing(seed_store, serve_app, tmp_path):
-    server = serve_app(create_app({"STORE_PATH": str(seed_store), "VENDOR_DIR": str(tmp_path / "none")}))
+    server = serve_app({"STORE_PATH": str(seed_store), "VENDOR_DIR": str(tmp_path / "none")})
     reply = get(server.url + "/ui")
     assert reply.status == 503 and "make vendor" in reply.text and "yasgui.min.js" in reply.text
     assert get(server.url + "/vendor/yasgui/yasgui.min.js").status == 404

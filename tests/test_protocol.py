@@ -403,3 +403,49 @@ def test_construct_as_json_ld_is_compacted_with_the_ontology_context(live_server
 def test_rdf_xml_says_its_charset(live_server, http_client) -> None:
     status, headers, _ = get(http_client, live_server.sparql, {"query": LABEL_GRAPH}, "application/rdf+xml")
     assert status == 200 and headers["Content-Type"] == "application/rdf+xml; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "expected"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 400, b"SERVICE"),
+        ("INSERT DATA { <http://e/s> <http://e/p> 1 }", 400, b"this is an update"),
+        ("SELECT * WHERE { ?s ?p }", 400, b"malformed query"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", 200, b"<"),
+    ],
+)
+def test_a_query_body_is_read_whole_and_refused_or_answered(
+    live_server, http_client, text: str, status: int, expected: bytes
+) -> None:
+    got, headers, body = http_client.request(
+        live_server.sparql, "POST", text.encode(), {"Content-Type": "application/sparql-query; charset=utf-8"}
+    )
+    assert got == status and expected in body, body
+
+
+def _counted(http_client, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    status, _, answer = http_client.request(url, "POST" if body else "GET", body, headers)
+    assert status == 200, answer
+    return int(json.loads(answer)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_dataset_parameters_and_charsets_change_the_query_read(live_server, store: Store, http_client) -> None:
+    """The same text with a default-graph-uri reads one graph; declared as Shift_JIS it is read as Shift_JIS."""
+    text = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "認知症") }'
+    graph = sorted(g.value for g in store.named_graphs())[0]
+    plain = f"{live_server.sparql}?{urlencode({'query': text})}"
+    whole = _counted(http_client, plain)
+    one_graph = _counted(http_client, f"{plain}&{urlencode({'default-graph-uri': graph})}")
+    assert 0 < one_graph < whole
+    shift_jis = {"Content-Type": "application/sparql-query; charset=shift_jis", "Cache-Control": "no-cache"}
+    assert _counted(http_client, live_server.sparql, text.encode("shift_jis"), shift_jis) == whole
+
+
+def test_a_body_is_read_in_its_declared_charset(live_server, http_client) -> None:
+    """UTF-8 by default; the same bytes declared as Latin-1 are another query (its literal is mojibake)."""
+    text = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "認知症")) }'
+    utf8 = {"Content-Type": "application/sparql-query", "Cache-Control": "no-cache"}
+    assert _counted(http_client, live_server.sparql, text.encode(), utf8) > 0
+    latin1 = {**utf8, "Content-Type": "application/sparql-query; charset=iso-8859-1"}
+    assert _counted(http_client, live_server.sparql, text.encode(), latin1) == 0
+

@@ -18,7 +18,6 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from healthkg.engine.store import BuildInfo, write_store
-from healthkg.server.app import create_app
 
 TRIPLES = 3000
 SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
@@ -52,7 +51,7 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serve_app, http_client) -> None:
     """At the deadline the client gets 503 with a reason; a second client is answered meanwhile."""
-    server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 0.5, "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 0.5, "ACCESS_LOG": False})
     slow: dict[str, object] = {}
 
     def run_slow() -> None:
@@ -80,15 +79,13 @@ def test_slow_query_gets_503_while_others_are_served(synthetic_store: Path, serv
 def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: Path, serve_app, http_client) -> None:
     """A result already streaming when time runs out ends without its final chunk, never as a valid document."""
     server = serve_app(
-        create_app(
-            {
-                "STORE_PATH": str(synthetic_store),
-                "QUERY_TIMEOUT": 0.5,
-                "ACCESS_LOG": False,
-                "STREAM_BUFFER_BYTES": 1024,
-                "MAX_ROWS": TRIPLES * TRIPLES,
-            }
-        )
+        {
+            "STORE_PATH": str(synthetic_store),
+            "QUERY_TIMEOUT": 0.5,
+            "ACCESS_LOG": False,
+            "STREAM_BUFFER_BYTES": 1024,
+            "MAX_ROWS": TRIPLES * TRIPLES,
+        }
     )
     parts = urlsplit(server.sparql)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -119,7 +116,7 @@ def test_streamed_result_past_the_deadline_is_cut_off_visibly(synthetic_store: P
 def test_row_cap_truncates_and_says_so(
     synthetic_store: Path, serve_app, text: str, accept: str, count, http_client
 ) -> None:
-    server = serve_app(create_app({"STORE_PATH": str(synthetic_store), "MAX_ROWS": 5, "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(synthetic_store), "MAX_ROWS": 5, "ACCESS_LOG": False})
     status, headers, body = query(http_client, server, text, accept)
     assert status == 200
     assert count(body) == 5
@@ -129,9 +126,7 @@ def test_row_cap_truncates_and_says_so(
 
 
 def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app, http_client) -> None:
-    server = serve_app(
-        create_app({"STORE_PATH": str(synthetic_store), "MAX_CONTENT_LENGTH": 1000, "ACCESS_LOG": False})
-    )
+    server = serve_app({"STORE_PATH": str(synthetic_store), "MAX_CONTENT_LENGTH": 1000, "ACCESS_LOG": False})
     padding = "#" + "x" * 2000 + "\n"
     for body, content_type in (
         ((padding + FAST).encode(), "application/sparql-query"),
@@ -144,3 +139,21 @@ def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app, ht
         server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"}
     )
     assert status == 200
+
+
+def test_requests_waiting_for_a_request_thread_are_not_a_warning_each(
+    synthetic_store: Path, serve_app, http_client
+) -> None:
+    """waitress warns of its queue depth for each request that waits for a thread; with more clients
+    than threads that is nearly every request, so the server keeps that logger quiet."""
+    server = serve_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 1.0, "ACCESS_LOG": False}, threads=1)
+    slow = threading.Thread(target=query, args=(http_client, server, SLOW_COUNT))  # holds the only request thread
+    slow.start()
+    time.sleep(0.2)
+    waiting = [threading.Thread(target=http_client.request, args=(f"{server.url}/healthz",)) for _ in range(3)]
+    for client in waiting:
+        client.start()
+    for client in (slow, *waiting):
+        client.join(30)
+    assert "Task queue depth" not in server.output()
+

@@ -16,8 +16,6 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from healthkg.engine.store import BuildInfo, open_store, read_info, write_store
 from healthkg.server.app import create_app
-from healthkg.server.operations import WAITING
-from healthkg.server.wsgi_server import QUEUE_LOGGER
 
 
 def sparql_get(
@@ -63,7 +61,7 @@ def _samples(text: str) -> dict[str, float]:
 
 def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_app, http_client) -> None:
     """Prometheus text format 0.0.4: counters per endpoint/method/status, cumulative latency buckets."""
-    server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
     for _ in range(3):
         sparql_get(http_client, server, "ASK { ?s ?p ?o }")
     sparql_get(http_client, server, "ASK {")
@@ -86,38 +84,42 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
     assert "# TYPE healthkg_query_timeouts_total counter" in body.decode()
 
 
-def test_requests_waiting_for_a_thread_are_a_gauge_not_a_warning_per_request(
-    seed_store: Path, serve_app, http_client, hold_route, caplog
-) -> None:
-    app = create_app({"STORE_PATH": str(seed_store)})
-    hold = hold_route(app)
-    entered, release = hold.entered, hold.release
-    server = serve_app(app, threads=1)
-    waiting = app.extensions[WAITING]
-    clients = [threading.Thread(target=http_client.request, args=(f"{server.url}/test-hold",))]
-    clients[0].start()
-    assert entered.wait(10)
-    clients += [threading.Thread(target=http_client.request, args=(f"{server.url}/healthz",)) for _ in range(2)]
-    for client in clients[1:]:
-        client.start()
-    deadline = time.monotonic() + 10
-    while waiting() < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert waiting() == 2  # both wait behind the held request on the only thread
-    release.set()
-    for client in clients:
-        client.join(10)
-    assert _samples(http_client.request(f"{server.url}/metrics")[2].decode())["healthkg_requests_waiting"] == 0
-    assert not [record for record in caplog.records if record.name == QUEUE_LOGGER]
+def test_cache_hits_are_logged_counted_and_cors_annotated_like_any_answer(seed_store: Path, serve_app,
+                                                                          http_client) -> None:
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": True, "MAX_ROWS": 2,
+                        "CORS_ORIGINS": "https://a.example, https://b.example"})
+    url = f"{server.sparql}?{urlencode({'query': 'SELECT ?s WHERE { ?s a ?c } ORDER BY ?s'})}"
+    origin = {"Origin": "https://b.example", "User-Agent": "healthkg-test-cache"}
+    first, second = (http_client.request(url, headers=origin) for _ in range(2))
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    for _, headers, _ in (first, second):
+        assert headers["Access-Control-Allow-Origin"] == "https://b.example"
+        assert {"Accept", "Origin"} <= {v.strip() for v in headers["Vary"].split(",")}
+        assert headers["Healthkg-Truncated"] == "max-rows=2"
+    entries = _access_entries(server, "healthkg-test-cache", 2)
+    assert [entry["cache"] for entry in entries] == ["miss", "hit"]
+    metrics = _samples(http_client.request(f"{server.url}/metrics")[2].decode())
+    assert metrics['healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"}'] == 2
+    assert metrics["healthkg_result_cache_hits_total"] == 1 and metrics["healthkg_result_cache_misses_total"] == 1
 
 
-def test_access_log_has_one_json_line_per_request(live_server, access_lines, http_client) -> None:
+def _access_entries(server, agent: str, count: int) -> list[dict]:
+    """The access-log entries of requests made with ``agent``, once ``count`` have been written (at most 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        entries = []
+        for line in server.output().splitlines():
+            if line.startswith("{") and f'"agent": "{agent}"' in line:
+                entries.append(json.loads(line))
+        if len(entries) >= count or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
+
+
+def test_access_log_has_one_json_line_per_request(live_server, http_client) -> None:
     sparql_get(http_client, live_server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", {"User-Agent": "healthkg-test"})
     sparql_get(http_client, live_server, "SELECT", {"User-Agent": "healthkg-test"})
-    deadline = time.monotonic() + 5
-    while len(access_lines) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    entries = [json.loads(record.getMessage()) for record in access_lines]
+    entries = _access_entries(live_server, "healthkg-test", 2)
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
         ("GET", "/sparql", 200),
         ("GET", "/sparql", 400),
@@ -126,34 +128,47 @@ def test_access_log_has_one_json_line_per_request(live_server, access_lines, htt
     assert entries[0]["bytes"] > 0
 
 
-def test_access_log_off_means_off_even_when_the_logger_has_handlers(
-    seed_store: Path, serve_app, access_lines, http_client, caplog: pytest.LogCaptureFixture
-) -> None:
-    """ACCESS_LOG is the app's: another app in the process having switched the logger on must not matter."""
-    caplog.set_level(logging.INFO, logger="healthkg.access")  # as an app with ACCESS_LOG on leaves it
-    server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False}))
-    for _ in range(5):  # through the view, then the lane (cache hits)
-        assert sparql_get(http_client, server, "ASK { ?s ?p ?o }")[0] == 200
+def test_access_log_off_means_off(seed_store: Path, serve_app, http_client) -> None:
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    for _ in range(5):  # evaluated, then from the result cache
+        assert sparql_get(http_client, server, "ASK { ?s ?p ?o }", {"User-Agent": "healthkg-test-quiet"})[0] == 200
     time.sleep(0.2)
-    assert access_lines == [] and not caplog.records
+    assert "healthkg-test-quiet" not in server.output()
     metrics = http_client.request(f"{server.url}/metrics")[2].decode()
     assert 'healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"} 5' in metrics
 
 
+def test_access_log_off_means_off_even_when_the_logger_has_handlers(
+    seed_store: Path, access_lines, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ACCESS_LOG is the app's: another app in the process having switched the logger on must not matter."""
+    caplog.set_level(logging.INFO, logger="healthkg.access")  # as an app with ACCESS_LOG on leaves it
+    app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    client = app.test_client()
+    for _ in range(3):
+        response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        assert response.status_code == 200
+        response.close()  # the access log is written when the response is closed
+    assert access_lines == [] and not caplog.records
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'healthkg_http_requests_total{endpoint="/sparql",method="GET",status="200"} 3' in metrics
+
+
 def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
-    seed_store: Path, serve_app, caplog: pytest.LogCaptureFixture, http_client
+    seed_store: Path, serve_app, http_client
 ) -> None:
     """A 400 leaves no error record; a 500 (here: a failing SERVICE call) is logged with its traceback."""
-    server = serve_app(create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ALLOW_SERVICE": True}))
-    with caplog.at_level(logging.INFO, logger="healthkg.server"):
-        assert sparql_get(http_client, server, "SELECT WHERE")[0] == 400
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-        status, _, body = sparql_get(
-            http_client, server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
-        )
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ALLOW_SERVICE": True})
+    assert sparql_get(http_client, server, "SELECT WHERE")[0] == 400
+    time.sleep(0.2)
+    assert "ERROR" not in server.output() and "Traceback" not in server.output()
+    status, _, body = sparql_get(
+        http_client, server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    )
     assert status == 500 and b"internal server error" in body
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].exc_info is not None
+    time.sleep(0.2)
+    output = server.output()
+    assert output.count("ERROR:healthkg.server:internal error") == 1 and "Traceback" in output
 
 
 def test_cors_is_on_for_reads_by_default(live_server, http_client) -> None:
@@ -189,7 +204,7 @@ def test_cors_is_on_for_reads_by_default(live_server, http_client) -> None:
 def test_cors_is_configurable(
     seed_store: Path, serve_app, origins: str, origin: str, allowed: str | None, http_client
 ) -> None:
-    server = serve_app(create_app({"STORE_PATH": str(seed_store), "CORS_ORIGINS": origins, "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(seed_store), "CORS_ORIGINS": origins, "ACCESS_LOG": False})
     _, headers, _ = http_client.request(f"{server.sparql}?{urlencode({'query': 'ASK {}'})}", headers={"Origin": origin})
     assert headers["Access-Control-Allow-Origin"] == allowed
     if allowed:
@@ -208,7 +223,7 @@ def test_new_build_is_swapped_in_without_dropping_requests(
     served = tmp_path / "store"
     info = read_info(seed_store)
     write_store(served, _nquads(seed_store, []), info)
-    server = serve_app(create_app({"STORE_PATH": str(served), "RELOAD_INTERVAL": 0.1, "ACCESS_LOG": False}))
+    server = serve_app({"STORE_PATH": str(served), "RELOAD_INTERVAL": 0.1, "ACCESS_LOG": False})
     marker = Quad(
         NamedNode("http://example.org/reloaded"),
         NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),

@@ -138,6 +138,13 @@ def test_escaped_quotes_and_hashes_hide_neither_service_nor_from(text: str) -> N
     assert (found.form, found.service or found.dataset_clause) == ("SELECT", True)
 
 
+def test_templates_replace_iris_and_strings_but_keep_structure() -> None:
+    one = shape('SELECT ?l WHERE { <http://e/a> ?p "x" } # comment')
+    assert one.template == shape('SELECT ?l  WHERE {<http://e/b> ?p "y"}').template
+    assert one.template != shape('SELECT ?l WHERE { <http://e/a> ?p ?o }').template
+    assert one.template != shape('SELECT ?l WHERE { ?s ?p "x" } LIMIT 1').template
+
+
 def test_a_shape_from_a_shared_template_keeps_its_own_prefixes() -> None:
     one = shape("PREFIX ex: <http://e/one#> SELECT * { ?s ex:p <http://e/a> }")
     other = shape("PREFIX ex: <http://e/two#> SELECT * { ?s ex:p <http://e/b> }")

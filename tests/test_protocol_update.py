@@ -27,8 +27,8 @@ MORE = '<http://example.org/s> <http://example.org/p> "値 two"@ja .\n'
 @pytest.fixture
 def writable(seed_store: Path, serve_app):
     """A server over an in-memory copy of the seed with writes enabled."""
-    return serve_app(create_app({"STORE_PATH": str(seed_store), "UPDATE_ENABLED": True, "UPDATE_TOKEN": TOKEN,
-                                 "ACCESS_LOG": False}))
+    return serve_app({"STORE_PATH": str(seed_store), "UPDATE_ENABLED": True, "UPDATE_TOKEN": TOKEN,
+                      "ACCESS_LOG": False})
 
 
 def ask(http_client, server, query: str) -> bool:

@@ -114,9 +114,7 @@ def test_publish_sends_the_bearer_token(seed_store: Path, tmp_path: Path, serve_
     """Into our own server's Graph Store: refused without the right token (nothing changes), accepted with it."""
     empty = tmp_path / "empty"
     write_store(empty, b"", BuildInfo(built_at="2026-01-01T00:00:00+00:00", version="empty"))
-    server = serve_app(
-        create_app({"STORE_PATH": str(empty), "UPDATE_ENABLED": True, "UPDATE_TOKEN": "t0ken", "ACCESS_LOG": False})
-    )
+    server = serve_app({"STORE_PATH": str(empty), "UPDATE_ENABLED": True, "UPDATE_TOKEN": "t0ken", "ACCESS_LOG": False})
     runner = CliRunner()
     refused = runner.invoke(
         cli, ["publish", "--endpoint", f"{server.url}/store", "--store", str(seed_store), "--token", "wrong"]
@@ -154,9 +152,7 @@ def test_update_needs_the_embedded_store(seed_store: Path) -> None:
 def over_oxigraph(published: tuple[str, str], seed_store: Path, serve_app):
     """Our server, reading the Oxigraph server instead of its embedded store."""
     url, _ = published
-    return serve_app(
-        create_app({"STORE_PATH": str(seed_store), "SPARQL_BACKEND_URL": f"{url}/query", "ACCESS_LOG": False})
-    )
+    return serve_app({"STORE_PATH": str(seed_store), "SPARQL_BACKEND_URL": f"{url}/query", "ACCESS_LOG": False})
 
 
 def _rows(body: bytes) -> list[tuple[tuple[str, str], ...]]:
@@ -222,13 +218,11 @@ def test_service_description_over_oxigraph(over_oxigraph, seed_store: Path, http
 
 def test_unreachable_backend_is_502(seed_store: Path, serve_app, http_client) -> None:
     server = serve_app(
-        create_app(
-            {
-                "STORE_PATH": str(seed_store),
-                "ACCESS_LOG": False,
-                "SPARQL_BACKEND_URL": f"http://127.0.0.1:{_free_port()}/query",
-            }
-        )
+        {
+            "STORE_PATH": str(seed_store),
+            "ACCESS_LOG": False,
+            "SPARQL_BACKEND_URL": f"http://127.0.0.1:{_free_port()}/query",
+        }
     )
     status, _, body = select(http_client, server.sparql, "ASK {}")
     assert status == 502 and b"127.0.0.1" in body

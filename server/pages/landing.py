@@ -1,39 +1,24 @@
-"""What people see in a browser: the landing page and the query UI; parent of every page blueprint.
+"""The landing page (what the graph holds) and the query UI (YASGUI, with the named queries as tabs).
 
-One blueprint, ``pages``, carries the linked-data entity pages, the ontology, the
-downloads and the named-query API as children, so the application registers the
-whole human- and client-facing surface in one line.
+Third-party front-end files are installed at install time (``make vendor``) and
+served from here, never from a CDN; without them the UI says how to install them.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
+from flask import Response, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from healthkg.ontology import BASE
 from healthkg.queries.catalogue import ParameterError, catalogue
-from healthkg.server import api, pages_downloads, pages_entity, pages_ontology, views_terms
-from healthkg.server.views_queries import select, snapshot
-
-blueprint = Blueprint("pages", __name__)
-for child in (pages_entity.blueprint, pages_ontology.blueprint, pages_downloads.blueprint, api.blueprint):
-    blueprint.register_blueprint(child)
+from healthkg.server.api import example_args
+from healthkg.server.pages.queries import select, snapshot
+from healthkg.server.pages.terms import unique
 
 YASGUI_FILES = ("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
 
 
-@blueprint.record_once
-def _configure(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    app.config.setdefault("BASE_IRI", BASE)
-    app.config.setdefault("VENDOR_DIR", os.path.join(app.static_folder, "vendor"))
-    views_terms.register(app)
-
-
-@blueprint.route("/")
 def landing() -> str:
     sizes = {str(row["graph"]): int(str(row["triples"])) for row in select("graph-sizes")}
     return render_template(
@@ -41,7 +26,7 @@ def landing() -> str:
         info=snapshot().info,
         classes=select("class-counts"),
         years=select("fiscal-years"),
-        documents=views_terms.unique(select("documents"), "document"),
+        documents=unique(select("documents"), "document"),
         graphs=sorted(sizes.items()),
         triples=sum(sizes.values()),
         queries=catalogue(),
@@ -57,7 +42,8 @@ def _example_tabs() -> list[dict[str, str]]:
     tabs = []
     for query in catalogue().values():
         text = query.text
-        for values in ({}, api.example_args(query)):
+        candidates: tuple[dict[str, str], ...] = ({}, example_args(query))
+        for values in candidates:
             try:
                 text = query.render(values)
                 break
@@ -68,7 +54,6 @@ def _example_tabs() -> list[dict[str, str]]:
     return tabs
 
 
-@blueprint.route("/ui")
 def query_ui() -> Response | str:
     missing = [name for name in YASGUI_FILES if not (_vendor_dir() / name).is_file()]
     if missing:
@@ -77,12 +62,6 @@ def query_ui() -> Response | str:
     return render_template("ui.html", tabs=_example_tabs(), endpoint=request.script_root + "/sparql")
 
 
-@blueprint.route("/query")
-def query_alias() -> Response | str:
-    return query_ui()
-
-
-@blueprint.route("/vendor/<path:filename>")
 def vendor(filename: str) -> Response:
     """Third-party assets installed at install time (``make vendor``), never from a CDN."""
     if not _vendor_dir().is_dir():

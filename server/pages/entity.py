@@ -18,18 +18,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, make_response, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
+from healthkg.engine.formats import Format
 from healthkg.ontology import MAPPING_RELATIONS
-from healthkg.server.views_queries import Row, ask, construct, select
-from healthkg.server.views_rdf import (
-    BY_EXTENSION,
-    BY_MEDIA_TYPE,
-    HTML,
-    SERIALISATIONS,
-    Serialisation,
-    negotiate,
-    rdf_response,
-)
-from healthkg.server.views_terms import base_iri, iri_argument, local_path, unique
+from healthkg.server.pages.queries import Row, ask, construct, select
+from healthkg.server.pages.representations import BY_EXTENSION, BY_MEDIA_TYPE, HTML, PAGE_FORMATS, negotiate
+from healthkg.server.pages.terms import base_iri, iri_argument, local_path, unique
+from healthkg.server.responses import rdf_response
 
 blueprint = Blueprint("entity", __name__)
 
@@ -46,11 +40,11 @@ def _exists(iri: str) -> bool:
     return ask("entity-exists", iri=iri)
 
 
-def _format_url(iri: str, serialisation: Serialisation) -> str:
+def _format_url(iri: str, fmt: Format) -> str:
     path = local_path(iri)
     if path is not None and "#" not in path:
-        return f"{path}.{serialisation.extension}"
-    return f"{request.script_root}/resource?{urlencode({'iri': iri, 'format': serialisation.extension})}"
+        return f"{path}.{fmt.extension}"
+    return f"{request.script_root}/resource?{urlencode({'iri': iri, 'format': fmt.extension})}"
 
 
 def _labels(rows: list[Row]) -> dict[str, list[str]]:
@@ -81,20 +75,20 @@ def _page(iri: str) -> str:
         budget=unique(select("entity-budget", iri=iri), "figure"),
         provenance=select("entity-provenance", iri=iri),
         source_lines=select("document-lines", iri=iri),
-        formats=[(s, _format_url(iri, s)) for s in SERIALISATIONS],
+        formats=[(s, _format_url(iri, s)) for s in PAGE_FORMATS],
     )
 
 
-def _describe(iri: str, serialisation: Serialisation) -> Response:
+def _describe(iri: str, fmt: Format) -> Response:
     return rdf_response(
-        construct("entity-description", iri=iri) + construct("entity-referrers", iri=iri), serialisation
+        construct("entity-description", iri=iri) + construct("entity-referrers", iri=iri), fmt
     )
 
 
-def _respond(iri: str, serialisation: Serialisation | None) -> Response:
+def _respond(iri: str, fmt: Format | None) -> Response:
     """The page or RDF for an IRI known to be in the graph; negotiated when no format was named."""
-    if serialisation is not None:
-        return _describe(iri, serialisation)
+    if fmt is not None:
+        return _describe(iri, fmt)
     chosen = negotiate([HTML, *BY_MEDIA_TYPE])
     if chosen == HTML:
         response = make_response(_page(iri))
@@ -104,7 +98,7 @@ def _respond(iri: str, serialisation: Serialisation | None) -> Response:
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(
         f'<{url}>; rel="alternate"; type="{s.media_type}"'
-        for s, url in ((s, _format_url(iri, s)) for s in SERIALISATIONS)
+        for s, url in ((s, _format_url(iri, s)) for s in PAGE_FORMATS)
     )
     return response
 

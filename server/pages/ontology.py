@@ -15,19 +15,12 @@ from collections import defaultdict
 from flask import Blueprint, Response, make_response, render_template
 from werkzeug.exceptions import NotFound
 
+from healthkg.engine.formats import Format
 from healthkg.engine.prefixes import compact
-from healthkg.server.jsonld import context_response
-from healthkg.server.views_queries import Row, construct, select
-from healthkg.server.views_rdf import (
-    BY_EXTENSION,
-    BY_MEDIA_TYPE,
-    HTML,
-    SERIALISATIONS,
-    Serialisation,
-    negotiate,
-    rdf_response,
-)
-from healthkg.server.views_terms import base_iri, unique
+from healthkg.server.pages.queries import Row, construct, select
+from healthkg.server.pages.representations import BY_EXTENSION, BY_MEDIA_TYPE, HTML, PAGE_FORMATS, negotiate
+from healthkg.server.pages.terms import base_iri, unique
+from healthkg.server.responses import context_response, rdf_response
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -81,12 +74,12 @@ def _page() -> str:
         header=header,
         terms=_terms(),
         anchor=anchor,
-        formats=SERIALISATIONS,
+        formats=PAGE_FORMATS,
     )
 
 
-def _rdf(serialisation: Serialisation) -> Response:
-    return rdf_response(construct("ontology-graph", graph=_graph()), serialisation)
+def _rdf(fmt: Format) -> Response:
+    return rdf_response(construct("ontology-graph", graph=_graph()), fmt)
 
 
 @blueprint.route("/ontology")

@@ -2,38 +2,29 @@
 
 Both pages draw with Cytoscape.js, installed from the npm registry into
 static/vendor/ by ``make vendor`` and served from here, never from a CDN. Their
-data comes from JSON endpoints answered by the queries in ``explorer_queries/``:
-the neighbourhood of one entity (expanded on click in the page) and the TBox's
+data comes from JSON endpoints answered by page queries (:mod:`.queries`): the
+neighbourhood of one entity (expanded on click in the page) and the TBox's
 classes and properties, so the diagram is generated from the ontology itself.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from healthkg.engine.backends import LocalBackend
 from healthkg.engine.prefixes import compact
-from healthkg.queries.catalogue import NamedQuery, ParameterError, parse_query
-from healthkg.server.graph import graph_service
+from healthkg.queries.catalogue import ParameterError
+from healthkg.server.pages.queries import results
 
 blueprint = Blueprint("explorer", __name__)
 FILTERS = ("fiscal_year", "ministry", "project", "area")
 
 
-@cache
-def _query(name: str) -> NamedQuery:
-    text = resources.files("healthkg.server").joinpath("explorer_queries", f"{name}.rq").read_text(encoding="utf-8")
-    return parse_query(text, name)
-
-
 def _rows(name: str, params: dict[str, str]) -> list[dict[str, str]]:
-    results = LocalBackend(graph_service().store).select(_query(name).render(params))
-    return [{key: term["value"] for key, term in binding.items()} for binding in results["results"]["bindings"]]
+    bindings = results(name, params)["results"]["bindings"]
+    return [{key: term["value"] for key, term in binding.items()} for binding in bindings]
 
 
 def _vendor_ready() -> bool:

@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 
 from healthkg.engine.prefixes import compact
 from healthkg.queries.catalogue import Parameter, ParameterError
-from healthkg.server.views_queries import Row, Term
+from healthkg.server.pages.queries import Row, Term
 
 _PATH_SAFE = "/#:@!$&'()*+,;=-._~"
 YEN_PER_OKU = Decimal(100_000_000)

@@ -5,17 +5,34 @@ and both change the snapshot version that is part of every key, so entries
 never go stale; old versions simply age out of the LRU. Only complete answers
 up to ``max_entry_bytes`` are kept, and at most ``max_bytes`` of answers in all;
 keys are small and fixed in size (the query enters as a digest, see
-``healthkg.server.sparql.cache_key``), so the cache's memory is bounded. A request with ``Cache-Control: no-cache``
-bypasses the cache (how the benchmark measures cold queries).
+:func:`cache_key`), so the cache's memory is bounded. A caller may bypass the
+cache (the server does for ``Cache-Control: no-cache``, how the benchmark
+measures cold queries).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from healthkg.engine.formats import Format
+from healthkg.engine.requests import Query
+
+Key = tuple[object, ...]
+
+
+def cache_key(version: str, query: Query) -> Key:
+    """Everything an answer depends on: the graph's version, the query and dataset, the formats, the cap.
+
+    The query and dataset enter as a digest, so a key weighs the same however long the
+    query: the cache's byte budget then bounds its memory.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (query.text, *query.dataset.default_graphs, "\x00", *query.dataset.named_graphs):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return (version, digest.digest(), query.results_format, query.graph_format, query.max_rows)
 
 
 @dataclass(frozen=True)
@@ -26,32 +43,28 @@ class CachedAnswer:
 
 
 class ResultCache:
+    """Complete answers by key, least recently used evicted first; ``max_bytes`` 0 keeps nothing."""
+
     def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
-        self._entries: OrderedDict[tuple[object, ...], CachedAnswer] = OrderedDict()
+        self._entries: OrderedDict[Key, CachedAnswer] = OrderedDict()
         self.size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[object, ...], *, count_miss: bool = True) -> CachedAnswer | None:
-        """The answer kept for ``key``; ``count_miss=False`` for a look that may be repeated elsewhere."""
+    def get(self, key: Key) -> CachedAnswer | None:
         with self._lock:
             answer = self._entries.get(key)
             if answer is None:
-                if count_miss:
-                    self.misses += 1
+                self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
             return answer
 
-    def count_miss(self) -> None:
-        with self._lock:
-            self.misses += 1
-
-    def put(self, key: tuple[object, ...], answer: CachedAnswer) -> None:
+    def put(self, key: Key, answer: CachedAnswer) -> None:
         if len(answer.body) > self.max_entry_bytes:
             return
         with self._lock:

@@ -1,4 +1,4 @@
-"""The graph a running server answers from, and how a new build replaces it without a pause.
+"""The graph the engine answers from, and how a new build replaces it without a pause.
 
 A :class:`Snapshot` is everything one request needs: the backend to query,
 the build it came from and a generation number that changes whenever the
@@ -21,31 +21,29 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from flask import current_app
 from pyoxigraph import Store
 
 from healthkg.engine.backends import LocalBackend, RemoteBackend
+from healthkg.engine.errors import EmbeddedStoreRequired
 from healthkg.engine.store import INFO_FILE, BuildInfo, StoreMissing, open_store, read_info
 
-log = logging.getLogger("healthkg.server")
-
-
-class RemoteStoreError(RuntimeError):
-    """An operation that needs the embedded store, asked of a server over a remote endpoint."""
+log = logging.getLogger("healthkg.engine")
 
 
 @dataclass(frozen=True)
 class Snapshot:
+    """One version of the served graph: where to query it, the build it came from, its generation."""
+
     backend: LocalBackend | RemoteBackend
     info: BuildInfo | None
     generation: int
 
     @property
     def store(self) -> Store:
+        """The embedded store; raises :class:`EmbeddedStoreRequired` over a remote endpoint."""
         if not isinstance(self.backend, LocalBackend):
-            raise RemoteStoreError(f"the graph is served by {self.backend.endpoint}, not an embedded store")
+            raise EmbeddedStoreRequired(f"the graph is served by {self.backend.endpoint}, not an embedded store")
         return self.backend.store
 
     @property
@@ -53,7 +51,7 @@ class Snapshot:
         return f"{self.info.version if self.info else 'remote'}.{self.generation}"
 
 
-class GraphService:
+class ServedGraph:
     """Holds the current snapshot; see the module docstring for reload and update semantics."""
 
     def __init__(self, path: Path, *, in_memory: bool = True, backend_url: str | None = None,
@@ -74,29 +72,11 @@ class GraphService:
             info = read_info(self.path)
             self._snapshot = Snapshot(LocalBackend(open_store(self.path, in_memory=in_memory)), info, 0)
 
-    @classmethod
-    def from_config(cls, config: Any) -> GraphService:
-        return cls(Path(config["STORE_PATH"]), in_memory=config["IN_MEMORY"],
-                   backend_url=config.get("SPARQL_BACKEND_URL") or None,
-                   backend_token=config.get("SPARQL_BACKEND_TOKEN") or None,
-                   timeout=float(config["QUERY_TIMEOUT"]), reload_interval=float(config["RELOAD_INTERVAL"]))
-
     def snapshot(self) -> Snapshot:
         """The current snapshot; may start loading a newer build in the background."""
         if self.reload_interval > 0 and time.monotonic() - self._checked_at >= self.reload_interval:
             self._check_for_new_build()
         return self._snapshot
-
-    @property
-    def store(self) -> Store:
-        return self.snapshot().store
-
-    @property
-    def info(self) -> BuildInfo:
-        info = self.snapshot().info
-        if info is None:
-            raise StoreMissing(f"no build information at {self.path}")
-        return info
 
     def changed(self) -> None:
         """Record that the served graph was modified in place (an update), so cached answers expire."""
@@ -144,7 +124,3 @@ class GraphService:
             log.warning("reload of %s failed, still serving version %s: %s", self.path, self._snapshot.version, error)
         finally:
             self._loading = False
-
-
-def graph_service() -> GraphService:
-    return current_app.extensions["healthkg"]  # type: ignore[no-any-return]
