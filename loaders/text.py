@@ -75,10 +75,27 @@ def decode(path: Path) -> tuple[bytes, str]:
     return raw, text
 
 
+def physical_lines(text: str) -> list[str]:
+    r"""The document's lines as editors and ``grep -n`` count them: split at ``\n`` only.
+
+    ``str.splitlines`` also breaks at form feeds, vertical tabs, ``\x1c``–``\x1e``,
+    ``\x85`` and ``\u2028``, which PDF-to-text output leaves inside lines (a page
+    break is a ``\f``); counting those would shift every later line number. A
+    ``\r`` before the ``\n`` belongs to the line ending.
+
+    >>> physical_lines("a\fb\r\nc\u2028d\n")
+    ['a\x0cb', 'c\u2028d']
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def repaired_lines(text: str, lexicon: Lexicon) -> tuple[list[SourceLine], list[Repair]]:
     """Apply the alias table and balance ``**``; every change is returned as a Repair."""
     lines, repairs = [], []
-    for number, original in enumerate(text.splitlines(), start=1):
+    for number, original in enumerate(physical_lines(text), start=1):
         repaired, done = lexicon.repair(number, original)
         repairs.extend(done)
         if repaired.count("**") % 2:
