@@ -64,7 +64,7 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
         click.echo(f"  {count:>7}  {graph}")
     for extract in report.documents:
         for repair in extract.repairs:
-            click.echo(f"repaired {extract.path.name}:{repair.line}: {repair.note}")
+            click.echo(f"repaired {extract.path}:{repair.line}: {repair.note}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
     inconsistent = LocalBackend(report.store).select(catalogue()["audit-inconsistent-totals"].render({}))

@@ -20,9 +20,6 @@ ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
 NUMBERED = re.compile(r"^\s*\d+\s*[.)]\s+(.*)$")
 BUDGET_WORD = "予算額"
 
-# A figure cut after its keyword, or inside the number: the next line carries the rest.
-_DANGLING_KEYWORD = re.compile(rf"{BUDGET_WORD}\s*:?\s*$")
-_DANGLING_NUMBER = re.compile(rf"{BUDGET_WORD}\s*:?\s*[\d.,]+$")
 _STARTS_WITH_NUMBER = re.compile(r"^[\d.,]")
 
 
@@ -106,12 +103,16 @@ def repaired_lines(text: str, lexicon: Lexicon) -> tuple[list[SourceLine], list[
     return lines, repairs
 
 
-def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
+def unwrap_figures(lines: list[SourceLine], keywords: str = BUDGET_WORD) -> list[SourceLine]:
     """Join a budget figure that the conversion broke across two lines into one logical line.
 
-    Blank lines between the two halves are dropped with the join; the joined
+    A figure is cut after its keyword (``keywords``, a regular expression such as
+    ``予算額|概算要求額``) or inside the number; the next non-blank line carries the
+    rest. Blank lines between the two halves are dropped with the join; the joined
     line keeps both physical line numbers so provenance still names them.
     """
+    dangling_keyword = re.compile(rf"(?:{keywords})\s*:?\s*$")
+    dangling_number = re.compile(rf"(?:{keywords})\s*:?\s*[\d.,]+$")
     result: list[SourceLine] = []
     index = 0
     while index < len(lines):
@@ -121,9 +122,9 @@ def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
             follower += 1
         rest = lines[follower] if follower < len(lines) else None
         joined = None
-        if rest is not None and _DANGLING_KEYWORD.search(line.text) and _STARTS_WITH_NUMBER.match(rest.text):
+        if rest is not None and dangling_keyword.search(line.text) and _STARTS_WITH_NUMBER.match(rest.text):
             joined = f"{line.text} {rest.text}"
-        elif rest is not None and _DANGLING_NUMBER.search(line.text):
+        elif rest is not None and dangling_number.search(line.text):
             joined = line.text + rest.text
         if joined is None or rest is None:
             result.append(line)
