@@ -30,6 +30,7 @@ from pathlib import Path
 from rdflib import URIRef
 
 from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.identity import default_slug
 from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
 from healthkg.loaders.normalize import match_key
 from healthkg.loaders.numerals import KANJI_NUMBER, kanji_number
@@ -134,6 +135,10 @@ class DocumentExtract:
     policy: PolicyExtract = field(default_factory=PolicyExtract)
     projects: list[ProjectNotes] = field(default_factory=list)
     topics: list[TopicNote] = field(default_factory=list)
+    slug: str = ""  # its identifier in IRIs; the build makes it unique among the documents read together
+
+    def __post_init__(self) -> None:
+        self.slug = self.slug or default_slug(self.path, self.sha256)
 
 
 def base_name(name: str) -> str:

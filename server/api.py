@@ -2,7 +2,8 @@
 
 Every ``.rq`` of the catalogue becomes one operation. Parameters are validated and
 bound as typed RDF terms by :meth:`NamedQuery.render`; a value that does not fit
-answers 400 naming the parameter. SELECT/ASK results come as SPARQL JSON, CSV or
+answers 400 naming the parameter, and a name that denotes no entity of the graph
+(or several) answers 400 with the closest names, never an empty result. SELECT/ASK results come as SPARQL JSON, CSV or
 TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples, RDF/XML or JSON-LD (compacted
 with the ontology's context, :mod:`.jsonld`), chosen by ``format=`` or else by the
 Accept header.
@@ -20,6 +21,7 @@ from healthkg.engine.backends import Dataset, FormatChoice
 from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from healthkg.engine.query_form import shape
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
+from healthkg.queries.entities import EntityResolver
 from healthkg.server.errors import HttpError
 from healthkg.server.execution import QueryRunner, QueryTimeout, StreamAborted
 from healthkg.server.jsonld import compact, context_link
@@ -39,6 +41,7 @@ _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "boolean": {"type": "boolean"},
     "date": {"type": "string", "format": "date"},
     "iri": {"type": "string", "format": "uri"},
+    "entity": {"type": "string"},
 }
 
 
@@ -107,14 +110,14 @@ def run_query(name: str) -> Response:
     query = _query(name)
     fmt = _format(query)
     values = {key: value for key, value in request.args.items() if key != "format"}
+    backend = snapshot().backend
     try:
-        text = query.render(values)
+        text = query.render(values, EntityResolver(backend))
     except ParameterError as error:
         return _error(400, str(error), query=query.name)
     graph = query.kind in ("CONSTRUCT", "DESCRIBE")
     compacted = fmt.name == "jsonld"
     written = _NTRIPLES if compacted else fmt
-    backend = snapshot().backend
     choice = FormatChoice(results=None if graph else fmt, graph=written if graph else None)
     runner: QueryRunner = current_app.extensions["healthkg.runner"]
     # Under the same deadline as /sparql: parameters can make a named query expensive.
@@ -169,7 +172,7 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
             "200": {"description": "Query results",
                     "content": {media: {"schema": {"type": "object" if "json" in media else "string"}}
                                 for media in media_types}},
-            "400": {"description": "A parameter does not fit its type or is unknown",
+            "400": {"description": "A parameter does not fit its type, is unknown, or names no single entity",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "406": {"description": "None of the result formats is acceptable"},
             "503": {"description": "The query ran past the server's time limit (see Retry-After)",
