@@ -128,7 +128,7 @@ class EntityResolver:
         shown = _unique_entities(by_key[k] for k in keys)[:_SHOWN]
         if not shown:
             return " (and nothing close)"
-        return "; closest: " + ", ".join(f"{n.name} <{n.entity}>" for n in shown)
+        return "; closest: " + ", ".join(f"{self._shown(n.entity, candidates)} <{n.entity}>" for n in shown)
 
     @staticmethod
     def _shown(entity: str, names: list[_Name]) -> str:

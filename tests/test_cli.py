@@ -54,6 +54,19 @@ def test_query_rejects_bad_parameter(built: Path) -> None:
     assert code != 0 and "colour" in output
 
 
+def test_query_names_an_entity_by_label_or_says_which_names_are_close(seed_store: Path) -> None:
+    code, by_label = run("query", "--name", "budget-lines", "--param", "project=Genome and Data Infrastructure Project",
+                         "--param", "status=当初予算", "--store", str(seed_store), "--format", "csv")
+    assert code == 0, by_label
+    code, by_iri = run("query", "--name", "budget-lines", "--param", "project=id:project-genome-data",
+                       "--store", str(seed_store), "--format", "csv")
+    assert code == 0 and by_label == by_iri and len(by_iri.splitlines()) == 15  # a header and the 14 FY2020 lines
+    code, output = run("query", "--name", "budget-lines", "--param", "project=ゲノムデータ基板",
+                       "--store", str(seed_store))
+    assert code != 0 and output.startswith("error: project: 'ゲノムデータ基板' names no IntegratedProject")
+    assert "closest: ゲノム・データ基盤プロジェクト <https://w3id.org/healthkg/id/project-genome-data>" in output
+
+
 def test_malformed_query_file_names_position(built: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.rq"
     bad.write_text("#+ summary: broken\nSELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")

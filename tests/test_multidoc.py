@@ -294,3 +294,10 @@ def test_a_copy_with_page_breaks_adds_its_lines_but_no_figure(tmp_path: Path) ->
     assert {(r["places"]["value"], r["numbers"]["value"]) for r in located} == {("2", "1")}
     counted = sum(Decimal(row[4]) for row in answer(both, lines, {}) if row[5] != "duplicate")
     assert counted == (175 + 18 + Decimal("98.4") + 18) * OKU  # the seed's lines, summed once
+
+
+def test_warnings_name_each_file_by_the_path_it_was_given_as(together: tuple[LocalBackend, BuildReport]) -> None:
+    _, report = together
+    assert report.warnings
+    given = tuple(f"{path}:" for path in DOCUMENTS)
+    assert all(warning.startswith(given) for warning in report.warnings), report.warnings
