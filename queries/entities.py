@@ -87,7 +87,8 @@ class EntityResolver:
             if len(entities) == 1:
                 return NamedNode(entities[0])
             if entities:
-                listing = ", ".join(f"{self._shown(e, found)} <{e}>" for e in entities)
+                labels = self._labels(entities)
+                listing = ", ".join(f"{labels[e]} <{e}>" for e in entities)
                 raise ParameterError(
                     f"{parameter.name}: {value!r} names several {_kind(parameter)} entities: {listing};"
                     " give the IRI or a fuller name"
@@ -125,15 +126,22 @@ class EntityResolver:
             keys = list(by_key)
         else:
             keys = difflib.get_close_matches(fold(value), list(by_key), n=_SHOWN, cutoff=0.4)
-        shown = _unique_entities(by_key[k] for k in keys)[:_SHOWN]
+        shown = [n.entity for n in _unique_entities(by_key[k] for k in keys)[:_SHOWN]]
         if not shown:
             return " (and nothing close)"
-        return "; closest: " + ", ".join(f"{self._shown(n.entity, candidates)} <{n.entity}>" for n in shown)
+        labels = self._labels(shown)
+        return "; closest: " + ", ".join(f"{labels[e]} <{e}>" for e in shown)
 
-    @staticmethod
-    def _shown(entity: str, names: list[_Name]) -> str:
-        labels = sorted((n for n in names if n.entity == entity), key=lambda n: (n.rank, len(n.name)))
-        return labels[0].name if labels else entity
+    def _labels(self, entities: list[str]) -> dict[str, str]:
+        """How to show each entity in a message: its Japanese label, else any label, else its IRI."""
+        values = " ".join(str(NamedNode(e)) for e in entities)
+        query = f"{_PREFIXES}SELECT ?entity ?label WHERE {{ VALUES ?entity {{ {values} }} ?entity rdfs:label ?label }}"
+        found: dict[str, tuple[bool, str]] = {}
+        for row in self.backend.select(query)["results"]["bindings"]:
+            label = row["label"]
+            candidate = (label.get("xml:lang") != "ja", label["value"])
+            found[row["entity"]["value"]] = min(found.get(row["entity"]["value"], candidate), candidate)
+        return {e: found[e][1] if e in found else e for e in entities}
 
     @staticmethod
     def _what(parameter: Parameter) -> str:
