@@ -159,6 +159,7 @@ class _Emitter:
             self.budget_line(project, line)
 
     def stage(self, status: URIRef | None) -> URIRef:
+        """A figure's stage of the budget process; the vocabulary's default when the parser gave none."""
         return status if status is not None else self.lexicon.budget_status("")
 
     def figure(self, node: URIRef, project: URIRef, year: int, route: URIRef, status: URIRef, amount: Amount,
@@ -217,8 +218,9 @@ class _Emitter:
         assert line.fiscal_year is not None  # a line with an amount always has its year
         status, relisting = self.stage(line.status), self.lexicon.relisting_status(line.relisting)
         key = (scheme, project, line.fiscal_year, line.route, status, relisting)
-        self.allocations[allocation_iri(*key)] += 1
-        node = allocation_iri(*key, occurrence=self.allocations[allocation_iri(*key)])
+        first = allocation_iri(*key)
+        self.allocations[first] += 1  # the same program listed twice in one document: two lines, both counted
+        node = allocation_iri(*key, occurrence=self.allocations[first])
         self.add(node, RDF.type, HKG.BudgetAllocation)
         self.add(node, RDFS.label, Literal(line.label, lang="ja"))
         self.add(node, HKG.forScheme, scheme)

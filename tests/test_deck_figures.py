@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import RDFS, Literal
+from rdflib import RDF, RDFS, Literal
 
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
@@ -371,3 +371,15 @@ def test_issued_date_in_kanji(tmp_path: Path) -> None:
     path = tmp_path / "kanji.md"
     path.write_text("# 資料\n\n令和三年六月一日\n\n内閣官房健康・医療戦略室\n", encoding="utf-8")
     assert parse_document(path).issued.isoformat() == "2021-06-01"  # type: ignore[union-attr]
+
+
+def test_a_program_listed_twice_in_one_document_keeps_both_lines(tmp_path: Path) -> None:
+    """Budget lines are named by what they fund; a second listing without (再掲) is a second line, not the first."""
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 30億円\n\n"
+        "## 創薬基盤\n\n- **甲事業**: 基盤の部分 予算額20億円\n\n## 臨床\n\n- **甲事業**: 臨床の部分 予算額10億円\n"
+    )
+    graph = document_triples(parse(tmp_path, body))
+    lines = sorted(graph.subjects(RDF.type, HKG.BudgetAllocation))
+    assert len(lines) == 2
+    assert sorted(graph.value(line, HKG.amountYen).toPython() for line in lines) == [1_000_000_000, 2_000_000_000]
