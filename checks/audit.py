@@ -18,6 +18,7 @@ from healthkg.queries.catalogue import catalogue
 
 _QUERY_SECTIONS = (
     ("Declared vs computed totals per project, year and route", "budget-reconciliation"),
+    ("Budget figures documents state differently (the latest document's kept)", "audit-figure-disagreements"),
     ("Repaired conversion typos", "audit-repairs"),
     ("Programs without a ministry (no curated source gives it)", "audit-programs-without-ministry"),
     ("Unlinked mentions", "audit-unlinked-mentions"),

@@ -19,6 +19,7 @@ from healthkg.engine.backends import Backend, LocalBackend, RemoteBackend
 from healthkg.engine.errors import BackendError
 from healthkg.engine.store import StoreMissing, default_store_path, open_store, read_info
 from healthkg.queries.catalogue import NamedQuery, ParameterError, QueryFileError, catalogue, load_query_file
+from healthkg.queries.entities import EntityResolver
 
 store_option = click.option(
     "--store",
@@ -57,7 +58,7 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
                 report = build(paths, store, progress)
         except (DocumentError, BuildError) as error:
             _fail(f"{error}\nthe store at {store} was left unchanged")
-    click.echo(f"built {store} (version {report.version})")
+    click.echo(f"built {store} (version {report.version}) in {report.seconds:.1f} s")
     click.echo(f"documents read: {len(report.documents)}")
     for extract in report.documents:
         click.echo(f"  {extract.path.name}: {extract.title}")
@@ -66,15 +67,9 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
         click.echo(f"  {count:>7}  {graph}")
     for extract in report.documents:
         for repair in extract.repairs:
-            click.echo(f"repaired {extract.path.name}:{repair.line}: {repair.note}")
+            click.echo(f"repaired {extract.path}:{repair.line}: {repair.note}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
-    inconsistent = LocalBackend(report.store).select(catalogue()["audit-inconsistent-totals"].render({}))
-    for row in inconsistent["results"]["bindings"]:
-        cell = {key: value["value"] for key, value in row.items()}
-        click.echo(f"warning: {cell['file']}:{cell['line']}: declared total {cell['declared_yen']} yen "
-                   f"({cell['project']} FY{cell['fiscal_year']} {cell['route']}) but its lines add up to "
-                   f"{cell['computed_yen']} yen")
     from healthkg.checks.audit import audit_store
 
     click.echo(f"reasoner: HermiT found the graph consistent in {report.reasoning_seconds:.1f} s")
@@ -140,11 +135,13 @@ def query_command(file: Path | None, name: str | None, params: tuple[str, ...], 
     fmt = fmt or default_format(query.kind)
     try:
         check_format(query.kind, fmt, str(file or name))
-        text = query.render(_parse_params(params))
+        backend: Backend = RemoteBackend(endpoint, token) if endpoint else LocalBackend(open_store(store))
+        text = query.render(_parse_params(params), EntityResolver(backend))
     except (ParameterError, FormatMismatch) as error:
         _fail(str(error))
+    except (StoreMissing, BackendError) as error:
+        _fail(str(error))
     try:
-        backend: Backend = RemoteBackend(endpoint, token) if endpoint else LocalBackend(open_store(store))
         if fmt in GRAPH_OUTPUTS:
             click.echo(format_graph(backend.construct(text), fmt), nl=False)
         else:
@@ -238,7 +235,9 @@ def export_command(fmt: str, include: tuple[str, ...], lang: str, query_ref: str
                     if query.kind not in ("CONSTRUCT", "DESCRIBE"):
                         raise QueryFileError(
                             f"{query_ref}: export needs a CONSTRUCT or DESCRIBE query, not {query.kind}")
-                    triples = parse_ntriples(LocalBackend(dataset).construct(query.render(_parse_params(params))))
+                    backend = LocalBackend(dataset)
+                    text = query.render(_parse_params(params), EntityResolver(backend))
+                    triples = parse_ntriples(backend.construct(text))
                 except KeyError:
                     _fail(f"no named query {query_ref!r}; known: {', '.join(catalogue())}")
                 except (OSError, QueryFileError, ParameterError) as error:

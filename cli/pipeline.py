@@ -7,10 +7,11 @@ only runs them in order and reports what happened.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -21,15 +22,21 @@ from healthkg.checks.qc import Violation, run_qc
 from healthkg.checks.reasoning import InconsistentGraph, ReasonerUnavailable, infer
 from healthkg.checks.validation import store_graph
 from healthkg.cli.build_version import build_version
+from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import BuildInfo, write_store
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
 from healthkg.loaders.facts import SkippedFact, load_facts
+from healthkg.loaders.identity import assign_slugs
 from healthkg.loaders.mappings import mapping_triples
-from healthkg.loaders.triples import document_graph_iri, document_slug, document_triples, fiscal_year_triples
+from healthkg.loaders.merge import Source, merge
+from healthkg.loaders.triples import document_graph_iri, document_iri, document_triples, fiscal_year_triples
 from healthkg.ontology import GRAPH, HKG, ontology_graph, reference_graph
+from healthkg.queries.catalogue import catalogue
 
 DOCUMENT_SUFFIXES = (".md", ".txt")
+
+
 # Told the name of each stage as it begins, so that a command can show where a build is.
 Progress = Callable[[str], None]
 
@@ -50,8 +57,10 @@ class BuildReport:
     violations: list[Violation] = field(default_factory=list)
     skipped_facts: list[SkippedFact] = field(default_factory=list)
     reasoning_seconds: float = 0.0
+    seconds: float = 0.0  # the whole build, from reading documents to writing the store
     nquads: bytes = b""
     store: Store = field(default_factory=Store, repr=False)
+
     version: str = ""  # from the inputs (healthkg.cli.build_version), never from the output
 
 
@@ -83,52 +92,78 @@ def _add_graph(dataset: Store, name: URIRef, graph: Graph) -> int:
     return len(graph)
 
 
-def _fiscal_years(dataset: Store) -> Iterator[int]:
-    for quad in dataset.quads_for_pattern(None, NamedNode(str(HKG.fiscalYearNumber)), None, None):
-        yield int(quad.object.value)
-    for bound in (HKG.firstFiscalYear, HKG.lastFiscalYear):  # plan periods name fiscal years by IRI
-        for quad in dataset.quads_for_pattern(None, NamedNode(str(bound)), None, None):
-            yield int(quad.object.value.rsplit("/", 1)[1])
+def _fiscal_years(graphs: Iterable[Graph]) -> Iterator[int]:
+    for graph in graphs:
+        for year in graph.objects(None, HKG.fiscalYearNumber):
+            yield int(year)
+        for bound in (HKG.firstFiscalYear, HKG.lastFiscalYear):  # plan periods name fiscal years by IRI
+            for node in graph.objects(None, bound):
+                yield int(str(node).rsplit("/", 1)[1])
+
+
+def chronological(extracts: list[DocumentExtract]) -> list[DocumentExtract]:
+    """Documents from the earliest issued to the latest; undated ones first, then in the order given."""
+    order = {id(extract): index for index, extract in enumerate(extracts)}
+    return sorted(extracts, key=lambda e: (e.issued or date.min, order[id(e)]))
 
 
 def assemble(documents: list[Path], progress: Progress = _quiet) -> BuildReport:
-    """Parse every document and gather all named graphs; raises DocumentError on bad input."""
+    """Parse every document and gather all named graphs, each triple in one; raises DocumentError on bad input.
+
+    The sources' order is the merge's precedence (:mod:`healthkg.loaders.merge`): a
+    triple stays in the first graph that states it, and a figure several documents
+    restate takes the most recently issued one's amount.
+    """
     report = BuildReport()
-    dataset = Store()
-    progress("reading the ontology and reference data")
-    report.graphs[str(GRAPH.ontology)] = _add_graph(dataset, GRAPH.ontology, ontology_graph())
-    report.graphs[str(GRAPH.reference)] = _add_graph(dataset, GRAPH.reference, reference_graph())
-    seen: dict[str, Path] = {}
+    report.documents = []
     for path in documents:
         progress(f"reading {path.name}")
-        extract = parse_document(path)
-        slug = document_slug(extract)
-        if slug in seen:
-            raise DocumentError(path, None, f"same document identifier {slug!r} as {seen[slug]}: rename one file")
-        seen[slug] = path
-        report.documents.append(extract)
-        name = document_graph_iri(extract)
-        report.graphs[str(name)] = _add_graph(dataset, name, document_triples(extract))
-        report.warnings.extend(f"{path}:{w.line}: {w.message}" for w in extract.warnings)
+        report.documents.append(parse_document(path))
+    assign_slugs(report.documents)
+    for extract in report.documents:
+        report.warnings.extend(f"{extract.path}:{w.line}: {w.message}" for w in extract.warnings)
+    progress("reading the ontology and reference data")
+    sources = [Source(GRAPH.ontology, ontology_graph()), Source(GRAPH.reference, reference_graph())]
+    sources += [
+        Source(document_graph_iri(extract), document_triples(extract), extract.path)
+        for extract in chronological(report.documents)
+    ]
     progress("adding curated facts and mappings")
-    _add_curated(report, dataset)
-    report.graphs[str(GRAPH.calendar)] = _add_graph(
-        dataset, GRAPH.calendar, fiscal_year_triples(_fiscal_years(dataset))
-    )
+    sources += _curated(report, [source.graph for source in sources[2:]])
+    sources.append(Source(GRAPH.calendar, fiscal_year_triples(_fiscal_years(s.graph for s in sources))))
+    progress("storing each triple once")
+    report.warnings.extend(merge(sources))
+    dataset = Store()
+    for source in sources:
+        report.graphs[str(source.name)] = _add_graph(dataset, source.name, source.graph)
+    report.warnings.extend(_inconsistent_totals(dataset, report.documents))
     report.nquads = dataset.dump(format=RdfFormat.N_QUADS) or b""
     report.store = dataset
     report.version = build_version((d.path.name, d.sha256) for d in report.documents)
     return report
 
 
-def _add_curated(report: BuildReport, dataset: Store) -> None:
+def _curated(report: BuildReport, document_graphs: list[Graph]) -> list[Source]:
     """Curated facts (matched to the programs documents name) and external mappings, each in its own graph."""
-    program = (NamedNode(str(RDF.type)), NamedNode(str(HKG.Program)))
-    known = {URIRef(quad.subject.value) for quad in dataset.quads_for_pattern(None, *program, None)}
+    known = {URIRef(s) for graph in document_graphs for s in graph.subjects(RDF.type, HKG.Program)}
     facts = load_facts(known_programs=known)
     report.skipped_facts = facts.skipped
-    report.graphs[str(GRAPH.facts)] = _add_graph(dataset, GRAPH.facts, facts.graph)
-    report.graphs[str(GRAPH.mappings)] = _add_graph(dataset, GRAPH.mappings, mapping_triples())
+    return [Source(GRAPH.facts, facts.graph), Source(GRAPH.mappings, mapping_triples())]
+
+
+def _inconsistent_totals(dataset: Store, documents: list[DocumentExtract]) -> list[str]:
+    """Declared totals their lines do not add up to, as warnings naming the file as every other warning does."""
+    paths = {str(document_iri(extract)): extract.path for extract in documents}
+    results = LocalBackend(dataset).select(catalogue()["audit-inconsistent-totals"].render({}))
+    warnings = []
+    for row in results["results"]["bindings"]:
+        cell = {key: value["value"] for key, value in row.items()}
+        warnings.append(
+            f"{paths.get(cell['document'], cell['file'])}:{cell['line']}: declared total {cell['declared_yen']} yen"
+            f" ({cell['project']} FY{cell['fiscal_year']} {cell['route']}) but its lines add up to"
+            f" {cell['computed_yen']} yen"
+        )
+    return warnings
 
 
 def reason(report: BuildReport) -> None:
@@ -152,6 +187,7 @@ def check(report: BuildReport, progress: Progress = _quiet) -> None:
 
 def build(documents: list[Path], store_path: Path, progress: Progress = _quiet) -> BuildReport:
     """Assemble, check and write the store; a failing stage leaves the old store untouched."""
+    start = time.monotonic()
     report = assemble(documents, progress)
     check(report, progress)
     if report.violations:
@@ -169,4 +205,5 @@ def build(documents: list[Path], store_path: Path, progress: Progress = _quiet) 
     )
     progress("writing the store")
     write_store(store_path, report.nquads, info)
+    report.seconds = time.monotonic() - start
     return report

@@ -10,9 +10,11 @@ Writes and graph reads go through the engine too, so it alone holds the store.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Store
 
@@ -91,6 +93,10 @@ class Engine:
         if use_cache and answer.complete:
             self.cache.put(key, CachedAnswer(answer.fmt, answer.body, answer.truncated))
         return answer
+
+    def select(self, text: str, snapshot: Snapshot | None = None) -> dict[str, Any]:
+        """The SPARQL JSON results of a SELECT or ASK, through :meth:`run` like any other query."""
+        return json.loads(self.run(Query(text, results_format="json"), snapshot=snapshot).read())  # type: ignore[no-any-return]
 
     def read_graph(self, request: GraphRead) -> Answer:
         """One graph of the embedded store as it is stored, under the request's deadline."""

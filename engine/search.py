@@ -46,6 +46,16 @@ def _char_class(char: str) -> str:
     return f"\\{char}" if char in _META else char
 
 
+def fold(text: str) -> str:
+    """The key under which two names are the same name: width, case, kana script and separators ignored.
+
+    >>> fold("ばいおばんく・じゃぱん") == fold("ﾊﾞｲｵﾊﾞﾝｸｼﾞｬﾊﾟﾝ")
+    True
+    """
+    chars = [c for c in unicodedata.normalize("NFKC", text).casefold() if not _SEPARATOR.fullmatch(c)]
+    return "".join(chr(ord(c) + _KANA_OFFSET) if ord(c) in _HIRAGANA else c for c in chars)
+
+
 def search_pattern(text: str) -> str:
     """A case-insensitive-ready regular expression for ``text`` (use REGEX(..., ..., "i"))."""
     chars = [c for c in unicodedata.normalize("NFKC", text).strip() if not _SEPARATOR.fullmatch(c)]

@@ -11,6 +11,10 @@ any document's names:
   ``平成31年度予算額 18.9億円``, optionally under a route heading and followed by a
   relisting marker ``<<再掲:…部分>>``.
 
+A figure's year may be written with an era (令和2年度, 令和三年度, 令和元年度) or in
+the Western calendar (2021年度); its stage of the budget process comes from its
+words (予算額, 概算要求額, 予算案, 補正予算額: the vocabulary's markers).
+
 The parser returns plain records; :mod:`healthkg.loaders.triples` turns them into RDF.
 """
 
@@ -26,8 +30,10 @@ from pathlib import Path
 from rdflib import URIRef
 
 from healthkg.loaders.errors import DocumentError
+from healthkg.loaders.identity import default_slug
 from healthkg.loaders.lexicon import Lexicon, Repair, default_lexicon
 from healthkg.loaders.normalize import match_key
+from healthkg.loaders.numerals import KANJI_NUMBER, kanji_number
 from healthkg.loaders.outline import outline
 from healthkg.loaders.policy import PolicyExtract, read_policy
 from healthkg.loaders.projects import ProjectNotes, TopicNote, project_heading, read_projects
@@ -54,7 +60,7 @@ _DUPLICATE = re.compile(r"\(\s*再掲\s*\)")
 _PARTLY = re.compile(r"\(\s*一部再掲\s*\)")
 _PORTION = re.compile(r"(?:<<|≪|《)\s*再掲\s*:?\s*(?P<what>[^>≫》]*?)\s*(?:>>|≫|》)")
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
-_BUDGET_WORD = BUDGET_WORD
+_BOLD_NAME = re.compile(r"^\*\*[^*]+\*\*")
 
 
 @dataclass(frozen=True)
@@ -66,14 +72,17 @@ class Amount:
 
 @dataclass
 class BudgetLine:
+    """A program (or group) listed in a project; ``amount`` is None when the document gives no readable figure."""
+
     label: str
     programs: list[str]
-    fiscal_year: int
+    fiscal_year: int | None
     route: URIRef
     relisting: str
     amount: Amount | None
     description: str
     span: Span
+    status: URIRef | None = None  # the stage of the budget process, with the amount
 
 
 @dataclass
@@ -83,6 +92,17 @@ class DeclaredTotal:
     amount: Amount
     partly_relisted: bool
     span: Span
+    status: URIRef | None = None
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A budget figure found on a line: its amount, the year it is dated with (if any) and its stage."""
+
+    amount: Amount
+    year: int | None
+    status: URIRef
+    match: re.Match[str]
 
 
 @dataclass
@@ -115,6 +135,10 @@ class DocumentExtract:
     policy: PolicyExtract = field(default_factory=PolicyExtract)
     projects: list[ProjectNotes] = field(default_factory=list)
     topics: list[TopicNote] = field(default_factory=list)
+    slug: str = ""  # its identifier in IRIs; the build makes it unique among the documents read together
+
+    def __post_init__(self) -> None:
+        self.slug = self.slug or default_slug(self.path, self.sha256)
 
 
 def base_name(name: str) -> str:
@@ -153,21 +177,39 @@ def _project_key(section: ProjectSection) -> str:
     return str(section.project) if section.project is not None else match_key(section.name)
 
 
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
 class _Grammar:
-    """Regular expressions built from the lexicon's eras, units and route headings."""
+    """Regular expressions built from the lexicon's eras, units, route headings and budget-stage words.
+
+    A figure is ``[year 年度 [qualifier]] keyword amount unit``: the year in an era
+    (digits, kanji or 元) or Western; the keyword 予算額 or a stage marker of the
+    vocabulary, optionally followed by 額 (概算要求額); a short qualifier such as 政府
+    may stand between the year and the keyword (令和7年度政府予算案).
+    """
 
     def __init__(self, lexicon: Lexicon) -> None:
-        def alternation(words: list[str]) -> str:
-            return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-
-        eras, units = alternation(list(lexicon.eras)), alternation(list(lexicon.units))
+        eras, units = _alternation(list(lexicon.eras)), _alternation(list(lexicon.units))
+        markers = list(lexicon.budget_statuses)
+        self.keywords = _alternation([BUDGET_WORD, *markers, *(f"{marker}額" for marker in markers)])
+        number = rf"元|\d+|{KANJI_NUMBER}"
+        year = rf"(?:(?P<era>{eras})\s*(?P<year>{number})|(?<![\d.,])(?P<western>\d{{4}}))\s*年度"
+        qualifier = r"(?P<qualifier>[^\s\d:、。()の]{0,4}?)"
+        self.phrase = re.compile(rf"(?:{year}\s*{qualifier})?(?P<keyword>{self.keywords})")
         self.amount = re.compile(
-            rf"(?:(?P<era>{eras})\s*(?P<year>元|\d+)\s*年度\s*)?{_BUDGET_WORD}\s*[:]?\s*"
+            rf"{self.phrase.pattern}\s*[:]?\s*"
             rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>{units})(?![\d.,])"
         )
-        self.loose_amount = re.compile(rf"{_BUDGET_WORD}\s*[:]?\s*(?:[\d.,]|\S{{0,12}}?(?:{units}))")
-        self.route = re.compile(alternation(list(lexicon.routes))) if lexicon.routes else None
-        self.date = re.compile(rf"^(?P<era>{eras})\s*(?P<year>元|\d+)年\s*(?P<month>\d+)月\s*(?P<day>\d+)日$")
+        self.loose_amount = re.compile(rf"(?:{self.keywords})\s*[:]?\s*(?:[\d.,]|\S{{0,12}}?(?:{units}))")
+        # What stands right before a figure's keyword when its year was written in a form not read above.
+        self.unread_year = re.compile(rf"年度\s*{qualifier}$")
+        self.route = re.compile(_alternation(list(lexicon.routes))) if lexicon.routes else None
+        self.date = re.compile(
+            rf"^(?P<era>{eras})\s*(?P<year>{number})年\s*(?P<month>\d+|{KANJI_NUMBER})月\s*"
+            rf"(?P<day>\d+|{KANJI_NUMBER})日$"
+        )
 
 
 class DeckParser:
@@ -185,16 +227,31 @@ class DeckParser:
         raw, text = decode(self.path)
         lines, repairs = repaired_lines(text, self.lexicon)
         self.repairs.extend(repairs)
-        return raw, unwrap_figures(lines)
+        return raw, unwrap_figures(lines, self.grammar.keywords)
 
     # -- amounts -------------------------------------------------------------------
-    def _amount(self, line: SourceLine) -> tuple[Amount, int | None, re.Match[str]] | None:
-        """The budget figure on a line and its fiscal year if era-dated; None when absent."""
+    def _year(self, match: re.Match[str]) -> int | None:
+        if match["era"]:
+            return self.lexicon.gregorian(match["era"], match["year"])
+        return int(match["western"]) if match["western"] else None
+
+    def _amount(self, line: SourceLine) -> _Figure | None:
+        """The budget figure on a line, its fiscal year if dated and its stage; None when absent.
+
+        A figure whose year is written in a form not read here (R3年度予算額) stops
+        the build rather than silently taking its section's year.
+        """
         match = self.grammar.amount.search(line.text)
         if match is None:
             if self.grammar.loose_amount.search(line.text):
                 raise DocumentError(self.path, line.number, f"budget figure not understood: {line.text!r}")
             return None
+        year = self._year(match)
+        if year is None and self.grammar.unread_year.search(line.text[: match.start()]):
+            raise DocumentError(
+                self.path, line.number,
+                f"cannot read the fiscal year of this budget figure (write e.g. 令和3年度 or 2021年度): {line.text!r}",
+            )
         number = match["num"].replace(",", "")
         decimals = len(number.split(".")[1]) if "." in number else 0
         multiplier = self.lexicon.units[match["unit"]]
@@ -204,8 +261,8 @@ class DeckParser:
             precision=(multiplier / (Decimal(10) ** decimals)),
             stated=f"{match['num']}{match['unit']}",
         )
-        year = self.lexicon.gregorian(match["era"], match["year"]) if match["era"] else None
-        return amount, year, match
+        status = self.lexicon.budget_status(f"{match['qualifier'] or ''}{match['keyword']}")
+        return _Figure(amount, year, status, match)
 
     def _route(self, text: str) -> URIRef | None:
         if self.grammar.route is None:
@@ -257,19 +314,23 @@ class DeckParser:
 
         Without a first listing there in the same document, leaving it out is
         a guess (it may be a relisting from another project, or a mislabelled
-        first listing), so the reader is told.
+        first listing), so the reader is told; so is a relisting whose figure
+        differs from the first listing's (beyond half the coarser precision).
         """
-        first: set[tuple[str, int, str]] = set()
+        first: dict[tuple[str, int | None, str], list[BudgetLine]] = {}
         for section in sections:
             project = _project_key(section)
             for line in section.lines:
                 if line.relisting != RELISTED_DUPLICATE:
-                    first.update((project, line.fiscal_year, match_key(name)) for name in line.programs)
+                    for name in line.programs:
+                        first.setdefault((project, line.fiscal_year, match_key(name)), []).append(line)
         for section in sections:
             project = _project_key(section)
             for line in section.lines:
+                if line.relisting != RELISTED_DUPLICATE:
+                    continue
                 missing = [n for n in line.programs if (project, line.fiscal_year, match_key(n)) not in first]
-                if line.relisting == RELISTED_DUPLICATE and missing:
+                if missing:
                     left_out = ": its figure is left out of the total" if line.amount is not None else ""
                     self.warnings.append(
                         Warning_(
@@ -279,6 +340,26 @@ class DeckParser:
                             f" in this document{left_out}",
                         )
                     )
+                    continue
+                self._warn_differing_relisting(line, first[(project, line.fiscal_year, match_key(line.programs[0]))])
+
+    def _warn_differing_relisting(self, line: BudgetLine, listings: list[BudgetLine]) -> None:
+        """A (再掲) figure that is not the figure of its first listing (same programs, same stage) is reported."""
+        if line.amount is None:
+            return
+        names = sorted(map(match_key, line.programs))
+        for listing in listings:
+            same = sorted(map(match_key, listing.programs)) == names and listing.status == line.status
+            if not same or listing.amount is None:
+                continue
+            tolerance = max(listing.amount.precision, line.amount.precision) / 2
+            if abs(listing.amount.yen - line.amount.yen) > tolerance:
+                self.warnings.append(Warning_(
+                    line.span.first,
+                    f"(再掲) figure {line.amount.stated} of {line.label} differs from its first listing"
+                    f" {listing.amount.stated} on line {listing.span.first}: the first listing's figure is counted",
+                ))
+            return
 
     def _front_matter(self, lines: list[SourceLine]) -> tuple[str, date | None, str | None]:
         title = next((m[2].replace("**", "").strip() for ln in lines if (m := _HEADING.match(ln.text))), "")
@@ -287,7 +368,7 @@ class DeckParser:
             match = self.grammar.date.match(line.text)
             if match:
                 year = self.lexicon.gregorian(match["era"], match["year"])
-                issued = date(year, int(match["month"]), int(match["day"]))
+                issued = date(year, kanji_number(match["month"]), kanji_number(match["day"]))
                 following = next((ln.text for ln in lines[index + 1 :] if ln.text), None)
                 if following and not _HEADING.match(following) and len(following) <= 40:
                     publisher = following
@@ -324,7 +405,8 @@ class DeckParser:
 
     def _project_of_period(self, section: ProjectSection) -> URIRef | None:
         """A heading that several plans' projects share, told apart by the latest year its figures are for."""
-        years = {total.fiscal_year for total in section.totals} | {line.fiscal_year for line in section.lines}
+        years = {total.fiscal_year for total in section.totals}
+        years |= {line.fiscal_year for line in section.lines if line.fiscal_year is not None}
         return self.lexicon.lookup(section.name, HKG.IntegratedProject, max(years)) if years else None
 
     def _orphan_figures(self, lines: list[SourceLine], owned: set[int], sections: list[ProjectSection]) -> None:
@@ -399,27 +481,30 @@ class DeckParser:
         self,
         section: ProjectSection,
         line: SourceLine,
-        figure: tuple[Amount, int | None, re.Match[str]],
+        figure: _Figure,
         route: URIRef | None,
         first: SourceLine,
     ) -> None:
-        amount, year, _ = figure
-        if year is None:
-            raise DocumentError(self.path, line.number, "a project total must be era-dated (e.g. 令和2年度予算額…)")
+        if figure.year is None:
+            raise DocumentError(
+                self.path, line.number, "a project total must be era-dated or name its year (e.g. 令和2年度予算額…)"
+            )
         section.totals.append(
             DeclaredTotal(
-                year,
+                figure.year,
                 route or self.lexicon.default_route,
-                amount,
+                figure.amount,
                 bool(_PARTLY.search(line.text)),
                 span_of([first] if first is line else [first, line]),
+                figure.status,
             )
         )
 
     def _section_year(self, section: ProjectSection, line: SourceLine) -> int:
+        year = self._known_section_year(section)
+        if year is not None:
+            return year
         years = {total.fiscal_year for total in section.totals}
-        if len(years) == 1:
-            return years.pop()
         reason = (
             "its section declares no era-dated total"
             if not years
@@ -427,26 +512,65 @@ class DeckParser:
         )
         raise DocumentError(self.path, line.number, f"cannot tell the fiscal year of this budget figure: {reason}")
 
+    @staticmethod
+    def _known_section_year(section: ProjectSection) -> int | None:
+        years = {total.fiscal_year for total in section.totals}
+        return years.pop() if len(years) == 1 else None
+
     def _item(self, section: ProjectSection, group: list[SourceLine]) -> None:
         text = " ".join(ln.text for ln in group)
         located = [(ln, self._amount(ln)) for ln in group]
         figures = [(ln, f) for ln, f in located if f]
+        body = _ITEM.match(text)[1]  # type: ignore[index]
         if not figures:
+            phrase = self.grammar.phrase.search(body)
+            if phrase is not None or (_BOLD_NAME.match(body) and (section.totals or section.lines)):
+                self._item_without_amount(section, group, body, phrase)
             return
         if len(figures) > 1:
             self.warnings.append(
                 Warning_(figures[1][0].number, "several budget figures in one item: the first is used")
             )
-        amount_line, (amount, year, match) = figures[0]
-        body = _ITEM.match(text)[1]  # type: ignore[index]
+        amount_line, figure = figures[0]
+        names, rest = self._item_names(group, body)
+        description = self._clean_description(rest)
+        self._add_line(section, names, description, figure, text, group, amount_line)
+
+    def _item_names(self, group: list[SourceLine], body: str) -> tuple[str, str]:
+        """The program names of a list item (before ``:`` or the figure's words) and the text after them."""
         head, _, rest = body.partition(":")
-        if _BUDGET_WORD in head:
-            head, rest = body[: body.index(_BUDGET_WORD)], ""
+        phrase = self.grammar.phrase.search(head)
+        if phrase is not None:
+            head, rest = body[: phrase.start()], ""
         names = head.replace("**", "").strip()
         if not names:
             raise DocumentError(self.path, group[0].number, "budget item without a program name")
-        description = self._clean_description(rest)
-        self._add_line(section, names, description, amount, year, text, group, amount_line)
+        return names, rest
+
+    def _item_without_amount(
+        self, section: ProjectSection, group: list[SourceLine], body: str, phrase: re.Match[str] | None
+    ) -> None:
+        """A program listed with 予算額 未定, 予算額 ―, no figure, or a file cut after 予算額: kept, and said so."""
+        names, rest = self._item_names(group, body)
+        label = _DUPLICATE.sub("", names).strip()
+        year = (self._year(phrase) if phrase is not None else None) or self._known_section_year(section)
+        where = next((ln for ln in group if self.grammar.phrase.search(ln.text)), group[0])
+        self.warnings.append(Warning_(
+            where.number,
+            f"budget item without a readable amount: {label} — kept as a program of {section.name} without a figure",
+        ))
+        section.lines.append(
+            BudgetLine(
+                label,
+                [base_name(name) for name in split_names(label)],
+                year,
+                self._route(body) or self.lexicon.default_route,
+                RELISTED_DUPLICATE if _DUPLICATE.search(names) else NOT_RELISTED,
+                None,
+                self._clean_description(rest),
+                span_of(group),
+            )
+        )
 
     def _block(self, section: ProjectSection, block: list[SourceLine]) -> None:
         heading = block[0]
@@ -472,14 +596,14 @@ class DeckParser:
             )
             return
         amount_line = block[figure_at]
-        amount, year, _ = self._amount(amount_line)  # type: ignore[misc]
+        figure = self._amount(amount_line)
+        assert figure is not None
         scope = block[: figure_at + 1]
         self._add_line(
             section,
             names,
             self._paragraph(block[figure_at + 1 :]),
-            amount,
-            year,
+            figure,
             " ".join(ln.text for ln in scope),
             scope,
             amount_line,
@@ -490,8 +614,7 @@ class DeckParser:
         section: ProjectSection,
         names: str,
         description: str,
-        amount: Amount,
-        year: int | None,
+        figure: _Figure,
         text: str,
         lines: list[SourceLine],
         amount_line: SourceLine,
@@ -507,17 +630,19 @@ class DeckParser:
             BudgetLine(
                 label=label,
                 programs=[base_name(name) for name in split_names(label)],
-                fiscal_year=year if year is not None else self._section_year(section, amount_line),
+                fiscal_year=figure.year if figure.year is not None else self._section_year(section, amount_line),
                 route=self._route(text) or self.lexicon.default_route,
                 relisting=relisting,
-                amount=amount,
+                amount=figure.amount,
                 description=description,
                 span=span_of(lines),
+                status=figure.status,
             )
         )
 
     def _clean_description(self, text: str) -> str:
         text = self.grammar.amount.sub("", text)
+        text = self.grammar.phrase.sub("", text)
         text = _PORTION.sub("", text)
         if self.grammar.route is not None:
             text = self.grammar.route.sub("", text)

@@ -18,6 +18,7 @@ from importlib import resources
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from healthkg.loaders.normalize import match_key, normalize
+from healthkg.loaders.numerals import kanji_number
 from healthkg.ontology import HKG, ontology_graph, reference_graph
 
 
@@ -62,6 +63,23 @@ class Lexicon:
     relisting_statuses: dict[str, URIRef] = field(default_factory=dict)
     periods: dict[URIRef, tuple[int, int | None]] = field(default_factory=dict)
     labelled: dict[str, frozenset[URIRef]] = field(default_factory=dict)
+    budget_statuses: dict[str, URIRef] = field(default_factory=dict)
+    default_status: URIRef | None = None
+    status_codes: dict[URIRef, str] = field(default_factory=dict)
+
+    def budget_status(self, words: str) -> URIRef:
+        """The stage of the budget process a figure's words name (概算要求額 → request), else the default stage.
+
+        The longest marker found in the words wins, so 予算政府案 is not read as
+        two stages; the markers are the vocabulary's ``hkg:documentMarker`` words.
+        """
+        text = normalize(words)
+        for marker in sorted(self.budget_statuses, key=len, reverse=True):
+            if marker in text:
+                return self.budget_statuses[marker]
+        if self.default_status is None:
+            raise ValueError("the reference vocabulary marks no hkg:BudgetStatus as hkg:isDefault")
+        return self.default_status
 
     def relisting_status(self, code: str) -> URIRef:
         """The hkg:RelistingStatus individual whose hkg:code the parser uses for a line's relisting."""
@@ -122,9 +140,9 @@ class Lexicon:
         return day.year if day.month >= 4 else day.year - 1
 
     def gregorian(self, era_marker: str, era_year: str) -> int:
-        """令和2 → 2020; 元 counts as 1."""
+        """令和2 → 2020; 元 counts as 1, and the year may be written in kanji (令和三 → 2021)."""
         era = self.eras[era_marker]
-        number = 1 if era_year == "元" else int(era_year)
+        number = 1 if era_year == "元" else kanji_number(era_year)
         return era.first_year + number - 1
 
     def repair(self, line_number: int, text: str) -> tuple[str, list[Repair]]:
@@ -196,9 +214,26 @@ def build_lexicon(graph: Graph) -> Lexicon:
     )
     relisting = {str(graph.value(status, HKG.code)): status for status in graph.subjects(RDF.type, HKG.RelistingStatus)
                  if isinstance(status, URIRef) and graph.value(status, HKG.code) is not None}
+    stages, default_stage, stage_codes = _budget_statuses(graph)
     return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
                    _superclasses(graph), relisting, _plan_periods(graph),
-                   {key: frozenset(found) for key, found in labelled.items()})
+                   {key: frozenset(found) for key, found in labelled.items()}, stages, default_stage, stage_codes)
+
+
+def _budget_statuses(graph: Graph) -> tuple[dict[str, URIRef], URIRef | None, dict[URIRef, str]]:
+    """Marker word → stage, the default stage (a plain 予算額) and each stage's code."""
+    markers: dict[str, URIRef] = {}
+    default, codes = None, {}
+    for status in graph.subjects(RDF.type, HKG.BudgetStatus):
+        if not isinstance(status, URIRef):
+            continue
+        codes[status] = str(graph.value(status, HKG.code))
+        for marker in _literals(graph, status, HKG.documentMarker):
+            markers[normalize(marker)] = status
+        flag = graph.value(status, HKG.isDefault)
+        if flag is not None and bool(flag.toPython()):
+            default = status
+    return markers, default, codes
 
 
 def _year(node: object) -> int:

@@ -20,9 +20,6 @@ ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
 NUMBERED = re.compile(r"^\s*\d+\s*[.)]\s+(.*)$")
 BUDGET_WORD = "予算額"
 
-# A figure cut after its keyword, or inside the number: the next line carries the rest.
-_DANGLING_KEYWORD = re.compile(rf"{BUDGET_WORD}\s*:?\s*$")
-_DANGLING_NUMBER = re.compile(rf"{BUDGET_WORD}\s*:?\s*[\d.,]+$")
 _STARTS_WITH_NUMBER = re.compile(r"^[\d.,]")
 
 
@@ -75,10 +72,27 @@ def decode(path: Path) -> tuple[bytes, str]:
     return raw, text
 
 
+def physical_lines(text: str) -> list[str]:
+    r"""The document's lines as editors and ``grep -n`` count them: split at ``\n`` only.
+
+    ``str.splitlines`` also breaks at form feeds, vertical tabs, ``\x1c``–``\x1e``,
+    ``\x85`` and ``\u2028``, which PDF-to-text output leaves inside lines (a page
+    break is a ``\f``); counting those would shift every later line number. A
+    ``\r`` before the ``\n`` belongs to the line ending.
+
+    >>> physical_lines("a\fb\r\nc\u2028d\n")
+    ['a\x0cb', 'c\u2028d']
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def repaired_lines(text: str, lexicon: Lexicon) -> tuple[list[SourceLine], list[Repair]]:
     """Apply the alias table and balance ``**``; every change is returned as a Repair."""
     lines, repairs = [], []
-    for number, original in enumerate(text.splitlines(), start=1):
+    for number, original in enumerate(physical_lines(text), start=1):
         repaired, done = lexicon.repair(number, original)
         repairs.extend(done)
         if repaired.count("**") % 2:
@@ -89,12 +103,16 @@ def repaired_lines(text: str, lexicon: Lexicon) -> tuple[list[SourceLine], list[
     return lines, repairs
 
 
-def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
+def unwrap_figures(lines: list[SourceLine], keywords: str = BUDGET_WORD) -> list[SourceLine]:
     """Join a budget figure that the conversion broke across two lines into one logical line.
 
-    Blank lines between the two halves are dropped with the join; the joined
+    A figure is cut after its keyword (``keywords``, a regular expression such as
+    ``予算額|概算要求額``) or inside the number; the next non-blank line carries the
+    rest. Blank lines between the two halves are dropped with the join; the joined
     line keeps both physical line numbers so provenance still names them.
     """
+    dangling_keyword = re.compile(rf"(?:{keywords})\s*:?\s*$")
+    dangling_number = re.compile(rf"(?:{keywords})\s*:?\s*[\d.,]+$")
     result: list[SourceLine] = []
     index = 0
     while index < len(lines):
@@ -104,9 +122,9 @@ def unwrap_figures(lines: list[SourceLine]) -> list[SourceLine]:
             follower += 1
         rest = lines[follower] if follower < len(lines) else None
         joined = None
-        if rest is not None and _DANGLING_KEYWORD.search(line.text) and _STARTS_WITH_NUMBER.match(rest.text):
+        if rest is not None and dangling_keyword.search(line.text) and _STARTS_WITH_NUMBER.match(rest.text):
             joined = f"{line.text} {rest.text}"
-        elif rest is not None and _DANGLING_NUMBER.search(line.text):
+        elif rest is not None and dangling_number.search(line.text):
             joined = line.text + rest.text
         if joined is None or rest is None:
             result.append(line)

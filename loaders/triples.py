@@ -3,11 +3,21 @@
 Provenance is by IRI: each span of lines is a resource ``<document#L12-L13>`` (a
 ``hkg:SourceLocation`` carrying the original text), and every extracted node says
 ``prov:wasDerivedFrom`` the span it came from.
+
+What several documents can state is named by its content, not by the document:
+a budget line by (program or group, project, fiscal year, funding route, stage,
+relisting), a declared total by (project, fiscal year, route, stage), a program
+group by its members. A yearly deck that restates last year's figures therefore
+states the same figure again, which the build's merge (:mod:`.merge`) keeps once.
+What varies from one statement to another stays on the document's own lines: the
+``SourceLocation`` says which amount it states (``hkg:statesAmountYen``) beside
+its text.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
@@ -27,13 +37,10 @@ from healthkg.loaders.normalize import digest
 from healthkg.loaders.statements import StatementEmitter
 from healthkg.ontology import GRAPH, HKG, ID
 
-_SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-
 
 def document_slug(extract: DocumentExtract) -> str:
-    """A stable, URL-safe identifier for a document, from its file name where possible."""
-    slug = _SLUG_UNSAFE.sub("-", extract.path.stem.lower()).strip("-.")
-    return slug or f"doc-{extract.sha256[:12]}"
+    """A document's identifier in IRIs (see :mod:`healthkg.loaders.identity`)."""
+    return extract.slug
 
 
 def document_iri(extract: DocumentExtract) -> URIRef:
@@ -42,6 +49,26 @@ def document_iri(extract: DocumentExtract) -> URIRef:
 
 def document_graph_iri(extract: DocumentExtract) -> URIRef:
     return GRAPH[f"document/{document_slug(extract)}"]
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:12]
+
+
+def group_iri(members: Iterable[URIRef]) -> URIRef:
+    """Programs listed together with one figure are one group in every document that lists them so."""
+    return ID[f"group/{_key(*sorted(members))}"]
+
+
+def allocation_iri(scheme: URIRef, project: URIRef, year: int, route: URIRef, status: URIRef, relisting: URIRef,
+                   occurrence: int = 1) -> URIRef:
+    """A budget line named by what it is a figure of; a second line of the same in one document counts on."""
+    parts: tuple[object, ...] = (scheme, project, year, route, status, relisting)
+    return ID[f"allocation/{year}/{_key(*parts, *((occurrence,) if occurrence > 1 else ()))}"]
+
+
+def total_iri(project: URIRef, year: int, route: URIRef, status: URIRef) -> URIRef:
+    return ID[f"total/{year}/{_key(project, year, route, status)}"]
 
 
 def program_iri(name: str) -> URIRef:
@@ -64,6 +91,7 @@ class _Emitter:
         self.graph.bind("id", ID)
         self.minted: set[URIRef] = set()
         self.schemes: dict[int, URIRef] = {}
+        self.allocations: Counter[URIRef] = Counter()
         self.statements = StatementEmitter(self, extract, lexicon, self.project_named)
 
     def add(self, *triple: object) -> None:
@@ -130,23 +158,35 @@ class _Emitter:
         for line in section.lines:
             self.budget_line(project, line)
 
-    def figure(self, node: URIRef, project: URIRef, year: int, route: URIRef, amount: Amount) -> None:
+    def stage(self, status: URIRef | None) -> URIRef:
+        """A figure's stage of the budget process; the vocabulary's default when the parser gave none."""
+        return status if status is not None else self.lexicon.budget_status("")
+
+    def figure(self, node: URIRef, project: URIRef, year: int, route: URIRef, status: URIRef, amount: Amount,
+               where: URIRef) -> None:
+        """A figure's key and amount, and on its lines the amount those lines state."""
         self.add(node, HKG.inProject, project)
         self.add(node, HKG.fiscalYear, fiscal_year_iri(year))
         self.add(node, HKG.fiscalYearNumber, Literal(year))
         self.add(node, HKG.fundingRoute, route)
-        self.add(node, HKG.amountYen, Literal(amount.yen, datatype=XSD.decimal))
-        self.add(node, HKG.precisionYen, Literal(amount.precision.normalize(), datatype=XSD.decimal))
+        self.add(node, HKG.budgetStatus, status)
+        yen = Literal(amount.yen, datatype=XSD.decimal)
+        precision = Literal(amount.precision.normalize(), datatype=XSD.decimal)
+        self.add(node, HKG.amountYen, yen)
+        self.add(node, HKG.precisionYen, precision)
         self.add(node, HKG.statedAmount, Literal(amount.stated))
+        self.add(node, PROV.wasDerivedFrom, where)
+        self.add(where, HKG.statesAmountYen, yen)
+        self.add(where, HKG.statesPrecisionYen, precision)
 
     def total(self, project: URIRef, total: DeclaredTotal) -> None:
-        node = ID[f"total/{self.slug}/L{total.span.last}"]
+        status = self.stage(total.status)
+        node = total_iri(project, total.fiscal_year, total.route, status)
         self.add(node, RDF.type, HKG.DeclaredBudgetTotal)
         code = self.lexicon.route_codes[total.route]
         self.add(node, RDFS.label, Literal(f"{total.fiscal_year}年度 {code} 総額 {total.amount.stated}", lang="ja"))
-        self.figure(node, project, total.fiscal_year, total.route, total.amount)
+        self.figure(node, project, total.fiscal_year, total.route, status, total.amount, self.location(total.span))
         self.add(node, HKG.partlyRelisted, Literal(total.partly_relisted))
-        self.add(node, PROV.wasDerivedFrom, self.location(total.span))
 
     def programs(self, names: Iterable[str], project: URIRef, where: URIRef) -> list[URIRef]:
         members = []
@@ -169,21 +209,25 @@ class _Emitter:
         if len(members) == 1:
             scheme = members[0]
         else:
-            scheme = ID[f"group/{self.slug}/L{line.span.first}"]
+            scheme = group_iri(members)
             self.add(scheme, RDF.type, HKG.ProgramGroup)
             self.add(scheme, RDFS.label, Literal(line.label, lang="ja"))
             self.add(scheme, PROV.wasDerivedFrom, where)
             for member in members:
                 self.add(scheme, HKG.hasMember, member)
-        node = ID[f"allocation/{self.slug}/L{line.span.first}"]
+        assert line.fiscal_year is not None  # a line with an amount always has its year
+        status, relisting = self.stage(line.status), self.lexicon.relisting_status(line.relisting)
+        key = (scheme, project, line.fiscal_year, line.route, status, relisting)
+        first = allocation_iri(*key)
+        self.allocations[first] += 1  # the same program listed twice in one document: two lines, both counted
+        node = allocation_iri(*key, occurrence=self.allocations[first])
         self.add(node, RDF.type, HKG.BudgetAllocation)
         self.add(node, RDFS.label, Literal(line.label, lang="ja"))
         self.add(node, HKG.forScheme, scheme)
-        self.figure(node, project, line.fiscal_year, line.route, line.amount)
-        self.add(node, HKG.relistingStatus, self.lexicon.relisting_status(line.relisting))
+        self.figure(node, project, line.fiscal_year, line.route, status, line.amount, where)
+        self.add(node, HKG.relistingStatus, relisting)
         if line.description:
             self.add(node, DCTERMS.description, Literal(line.description, lang="ja"))
-        self.add(node, PROV.wasDerivedFrom, where)
         self.schemes[line.span.first] = scheme
         self.statements.budget_line(line, scheme, members, node)
 

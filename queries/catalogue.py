@@ -16,11 +16,18 @@ value is parsed by its declared type and the term, serialised by pyoxigraph,
 takes the variable's place (see :meth:`NamedQuery.render`); raw user text never
 reaches the query. An unset optional parameter leaves
 ``?_x`` unbound, which the queries read as "any".
+
+A parameter of type ``entity`` names a thing of the graph (``class:`` says of
+which class): an IRI, a CURIE, a Japanese or English label, an alternative label
+or a code. Turning a name into its IRI needs the graph, so :meth:`NamedQuery.render`
+takes a resolver (:class:`healthkg.queries.entities.EntityResolver`); without one
+only IRIs are accepted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -32,11 +39,13 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
+from healthkg.engine.prefixes import expand
 from healthkg.engine.query_form import lex, shape
 from healthkg.engine.search import search_pattern
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _TOP_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_ABSOLUTE_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
 class QueryFileError(ValueError):
@@ -55,13 +64,20 @@ class Parameter:
     default: str | None = None
     required: bool = False
     enum: tuple[str, ...] = ()
+    kind: str | None = None  # for an entity parameter: the IRI of the class its value must be of
 
-    def term(self, raw: str) -> Literal | NamedNode:
+    def term(self, raw: str, resolve: Resolver | None = None) -> Literal | NamedNode:
         if self.enum and raw not in self.enum:
             raise ParameterError(f"{self.name}: {raw!r} is not one of {', '.join(self.enum)}")
+        if self.type == "entity":
+            if resolve is not None:
+                return resolve(self, raw)
+            if not _ABSOLUTE_IRI.match(raw):
+                raise ParameterError(f"{self.name}: {raw!r} is not an IRI, and names are resolved against the graph")
+            return NamedNode(raw)
         try:
             if self.type == "iri":
-                if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$", raw):
+                if not _ABSOLUTE_IRI.match(raw):
                     raise ValueError("not an absolute IRI")
                 return NamedNode(raw)
             if self.type == "integer":
@@ -83,6 +99,10 @@ class Parameter:
         raise ParameterError(f"{self.name}: unknown parameter type {self.type!r}")
 
 
+Resolver = Callable[[Parameter, str], NamedNode]
+"""Turns the value of an entity parameter into the IRI it names, or raises ParameterError with the closest names."""
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
@@ -99,7 +119,7 @@ class NamedQuery:
         """The query form, read by the same tokeniser the server uses (comments and strings skipped)."""
         return shape(self.text).form or "SELECT"
 
-    def bind(self, values: dict[str, str]) -> dict[str, Literal | NamedNode]:
+    def bind(self, values: dict[str, str], resolve: Resolver | None = None) -> dict[str, Literal | NamedNode]:
         """Typed terms for the given raw values plus defaults; raises on unknown or missing ones."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
@@ -114,10 +134,10 @@ class NamedQuery:
                 if parameter.required:
                     raise ParameterError(f"{self.name}: parameter {parameter.name} is required")
                 continue
-            bound[parameter.name] = parameter.term(str(raw))
+            bound[parameter.name] = parameter.term(str(raw), resolve)
         return bound
 
-    def render(self, values: dict[str, str]) -> str:
+    def render(self, values: dict[str, str], resolve: Resolver | None = None) -> str:
         """The query text with each bound parameter's typed term in place of its variable.
 
         The term is built from the value by its declared type and serialised by
@@ -127,8 +147,9 @@ class NamedQuery:
         WHERE a point lookup ran ~70x slower on 100k triples (bench/RESULTS.md).
         ``BOUND(?_x)`` becomes ``true``. A variable the query projects or assigns
         cannot take a constant and is bound through VALUES instead.
+        ``resolve`` turns names given for entity parameters into IRIs.
         """
-        bound = self.bind(values)
+        bound = self.bind(values, resolve)
         text, by_values = self.text, {}
         for name, term in bound.items():
             if _projected_or_assigned(text, name):
@@ -201,6 +222,7 @@ def parse_query(text: str, name: str, *, require_summary: bool = True, source: s
             default=None if p.get("default") is None else str(p["default"]),
             required=bool(p.get("required", False)),
             enum=tuple(str(v) for v in p.get("enum", ())),
+            kind=_class_iri(p.get("class"), source),
         )
         for p in header.get("params") or ()
     )
@@ -214,6 +236,17 @@ def parse_query(text: str, name: str, *, require_summary: bool = True, source: s
         example=str(header.get("example", "")),
         tags=tuple(header.get("tags") or ()),
     )
+
+
+def _class_iri(value: object, source: str) -> str | None:
+    """The class of an entity parameter, written as a CURIE (hkg:IntegratedProject) or an IRI."""
+    if value is None:
+        return None
+    text = str(value)
+    iri = expand(text) if not text.startswith(("http://", "https://")) else text
+    if iri is None:
+        raise QueryFileError(f"{source}: parameter class {text!r} is not a known CURIE or an IRI")
+    return iri
 
 
 def load_query_file(path: Path) -> NamedQuery:

@@ -20,12 +20,18 @@ the variable `?_x`: the value is parsed by its declared type and the typed RDF t
 pyoxigraph, takes the variable's place (so the engine can use it for lookups), with `BOUND(?_x)`
 read as true; raw text never reaches the query. An unset optional parameter leaves `?_x`
 unbound, which the queries read as "any". `search` parameters are normalised (width, kana,
-separators) into a regular expression first.
+separators) into a regular expression first. An `entity` parameter names one thing of the graph
+of the class given: an IRI, a CURIE (`id:project-genome-data`), a Japanese or English label, an
+alternative label (文科省) or a code (`amed`), compared as `label-search` compares names; a value
+that names nothing, or several things, is an error listing the closest names (HTTP 400 from the
+API), never an empty answer. Budget figures are of one stage of the budget process (`status`):
+the initial budget unless another is asked for; stages are never added together.
 """
 
 
 def _parameter(parameter: Parameter) -> str:
-    bits = [f"`{parameter.name}` ({parameter.type}"]
+    kind = parameter.kind.rsplit("#", 1)[-1] if parameter.kind else None
+    bits = [f"`{parameter.name}` ({parameter.type}" + (f" {kind}" if kind else "")]
     if parameter.required:
         bits.append(", required")
     if parameter.default is not None:

@@ -2,7 +2,8 @@
 
 Every ``.rq`` of the catalogue becomes one operation. Parameters are validated and
 bound as typed RDF terms by :meth:`NamedQuery.render`; a value that does not fit
-answers 400 naming the parameter. SELECT/ASK results come as SPARQL JSON, CSV or
+answers 400 naming the parameter, and a name that denotes no entity of the graph
+(or several) answers 400 with the closest names, never an empty result. SELECT/ASK results come as SPARQL JSON, CSV or
 TSV, CONSTRUCT/DESCRIBE results as Turtle, N-Triples, RDF/XML or JSON-LD (compacted
 with the ontology's context), chosen by ``format=`` or else by the Accept header.
 The rendered query goes through the engine like any other, under the same
@@ -22,6 +23,7 @@ from healthkg.engine import Query
 from healthkg.engine.errors import EngineError
 from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from healthkg.queries.catalogue import NamedQuery, Parameter, ParameterError, catalogue
+from healthkg.queries.entities import EntityResolver
 from healthkg.server.errors import HttpError, http_error
 from healthkg.server.responses import answer_response
 from healthkg.server.services import services
@@ -39,6 +41,7 @@ _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "boolean": {"type": "boolean"},
     "date": {"type": "string", "format": "date"},
     "iri": {"type": "string", "format": "uri"},
+    "entity": {"type": "string"},
 }
 
 
@@ -108,7 +111,7 @@ def run_query(name: str) -> Response:
     fmt = _format(query)
     values = {key: value for key, value in request.args.items() if key != "format"}
     try:
-        text = query.render(values)
+        text = query.render(values, EntityResolver(services().engine))
     except ParameterError as error:
         return _error(400, str(error), query=query.name)
     graph = query.kind in ("CONSTRUCT", "DESCRIBE")
@@ -153,7 +156,7 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
             "200": {"description": "Query results",
                     "content": {media: {"schema": {"type": "object" if "json" in media else "string"}}
                                 for media in media_types}},
-            "400": {"description": "A parameter does not fit its type or is unknown",
+            "400": {"description": "A parameter does not fit its type, is unknown, or names no single entity",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "406": {"description": "None of the result formats is acceptable"},
             "503": {"description": "The query ran past the server's time limit (see Retry-After)",

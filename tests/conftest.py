@@ -21,6 +21,7 @@ import pytest
 from healthkg.cli.pipeline import BuildReport, build, bundled_documents
 
 DATA = Path(__file__).parent / "data"
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 
 
 @pytest.fixture(scope="session")
@@ -225,3 +226,52 @@ def seed_neighbours(seed_store: Path) -> Callable[..., set[str]]:
         return {b["n"]["value"] for b in results["results"]["bindings"]}
 
     return neighbours
+
+
+@pytest.fixture(scope="session")
+def seed_allocation(seed_store: Path) -> Callable[[int], str]:
+    """The IRI of the seed's budget line read from a given line (budget lines are named by content, not line)."""
+    from healthkg.engine.backends import LocalBackend
+    from healthkg.engine.store import open_store
+
+    backend = LocalBackend(open_store(seed_store))
+
+    def allocation(line: int) -> str:
+        rows = backend.select(
+            "PREFIX hkg: <https://w3id.org/healthkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+            "SELECT ?a WHERE { ?a a hkg:BudgetAllocation ; prov:wasDerivedFrom ?where . "
+            f"?where hkg:lineNumber {line:d} }}")["results"]["bindings"]
+        (found,) = {row["a"]["value"] for row in rows}
+        return found
+
+    return allocation
+
+
+@pytest.fixture(scope="session")
+def extract(data_dir: Path) -> Path:
+    """A MONDO extract (labels of the terms the disease areas map to), for a second SPARQL endpoint."""
+    return data_dir / "federation" / "mondo-extract.ttl"
+
+
+@pytest.fixture(scope="session")
+def mondo_endpoint(extract: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``oxigraph serve-read-only`` on a free loopback port, loaded with the extract."""
+    location = tmp_path_factory.mktemp("mondo") / "db"
+    subprocess.run([str(OXIGRAPH), "load", "--location", str(location), "--file", str(extract)],
+                   check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([str(OXIGRAPH), "serve-read-only", "--location", str(location),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"oxigraph server did not start: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -91,8 +91,46 @@ def test_a_parameter_that_does_not_fit_is_a_400_naming_it(live_server, params, n
 
 
 def test_parameter_values_are_bound_as_terms_not_spliced_into_the_query(live_server):
-    status, _, body = api(live_server, "budget-lines", project='x" ) } } SELECT * WHERE { ?s ?p ?o } #')
+    attack = 'x" ) } } SELECT * WHERE { ?s ?p ?o } #'
+    # A search text is a typed literal: it finds no label, and the query keeps its shape.
+    status, _, body = api(live_server, "label-search", q=attack)
     assert status == 200 and rows(body) == []
+    # A name that denotes no project answers 400, never an empty 200 (issue 10 §7).
+    status, _, body = api(live_server, "budget-lines", project=attack)
+    assert status == 400 and "names no IntegratedProject of this graph" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("project", [
+    "ゲノム・データ基盤プロジェクト",  # the Japanese label
+    "Genome and Data Infrastructure Project",  # the English label
+    "genome and data infrastructure PROJECT",  # any case
+    "ｹﾞﾉﾑ・データ基盤PJ",  # a short form, half-width
+    "げのむでーた基盤ぷろじぇくと",  # hiragana for katakana, the ・ left out
+    "id:project-genome-data",  # a CURIE
+    f"{BASE}id/project-genome-data",  # the IRI
+])
+def test_entity_parameters_accept_labels_short_forms_and_iris(live_server, project):
+    status, _, body = api(live_server, "budget-lines", project=project, route="AMED対象経費", fiscal_year="2020")
+    assert status == 200, body
+    found = rows(body)
+    assert len(found) == 12 and {(r["project"], r["route"]) for r in found} == {("ゲノム・データ基盤プロジェクト", "amed")}
+
+
+@pytest.mark.parametrize(("name", "params", "error"), [
+    ("budget-lines", {"project": "ゲノムデータ基板プロジェクト"}, "closest: ゲノム・データ基盤プロジェクト"),  # a typo
+    ("budget-lines", {"project": "ゲノム"}, "closest: ゲノム・データ基盤"),  # part of a name
+    ("budget-lines", {"route": "amed対象"}, "closest: 日本医療研究開発機構対象経費 <"),  # by its label
+    # a short form two plans' projects share: both offered, by their labels
+    ("budget-lines", {"project": "医薬品PJ"}, "names several IntegratedProject entities: 医薬品プロジェクト(第3期) <"),
+    ("organisation-roles", {"ministry": "文部省"}, "'文部省' names no Ministry of this graph"),
+    ("budget-lines", {"project": f"{BASE}id/org-amed"}, "is not an IntegratedProject of this graph"),
+    ("describe", {"iri": f"{BASE}id/no-such-thing"}, "is not an entity of this graph"),
+])
+def test_unknown_entity_answers_400_with_the_closest_names(live_server, name, params, error):
+    accept = "text/turtle" if catalogue()[name].kind == "CONSTRUCT" else "application/sparql-results+json"
+    status, content_type, body = api(live_server, name, accept=accept, **params)
+    assert status == 400 and content_type.startswith("application/json")
+    assert error in json.loads(body)["error"]
 
 
 def test_unknown_queries_and_unacceptable_formats(live_server):
@@ -152,3 +190,12 @@ def test_graph_queries_answer_json_ld_compacted_with_the_ontology_context(live_s
     assert {"label", "inProject", "amountYen"} <= set(node)
     _, _, ntriples = api(live_server, "describe", "application/n-triples", iri=subject)
     assert set(parse(body, format=RdfFormat.JSON_LD)) == set(parse(ntriples, format=RdfFormat.N_TRIPLES))
+
+
+def test_a_name_given_for_any_entity_means_a_thing_not_a_figure_quoting_it(live_server):
+    # 革新的がん医療実用化研究事業 labels the program and, quoting the document, its budget lines
+    status, _, body = api(live_server, "provenance", iri="革新的がん医療実用化研究事業")
+    assert status == 200, body
+    assert {r["subject"] for r in rows(body)} >= {"革新的がん医療実用化研究事業"}
+    status, _, body = api(live_server, "describe", accept="text/turtle", iri="AMED")  # a short form
+    assert status == 200 and f"<{BASE}id/org-amed>" in body.decode()

@@ -54,6 +54,19 @@ def test_query_rejects_bad_parameter(built: Path) -> None:
     assert code != 0 and "colour" in output
 
 
+def test_query_names_an_entity_by_label_or_says_which_names_are_close(seed_store: Path) -> None:
+    code, by_label = run("query", "--name", "budget-lines", "--param", "project=Genome and Data Infrastructure Project",
+                         "--param", "status=当初予算", "--store", str(seed_store), "--format", "csv")
+    assert code == 0, by_label
+    code, by_iri = run("query", "--name", "budget-lines", "--param", "project=id:project-genome-data",
+                       "--store", str(seed_store), "--format", "csv")
+    assert code == 0 and by_label == by_iri and len(by_iri.splitlines()) == 15  # a header and the 14 FY2020 lines
+    code, output = run("query", "--name", "budget-lines", "--param", "project=ゲノムデータ基板",
+                       "--store", str(seed_store))
+    assert code != 0 and output.startswith("error: project: 'ゲノムデータ基板' names no IntegratedProject")
+    assert "closest: ゲノム・データ基盤プロジェクト <https://w3id.org/healthkg/id/project-genome-data>" in output
+
+
 def test_malformed_query_file_names_position(built: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.rq"
     bad.write_text("#+ summary: broken\nSELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
@@ -104,8 +117,8 @@ def test_build_over_existing_store_reports_and_swaps_atomically(built: Path, tmp
     assert after.version == before.version and f"(version {before.version})" in output
     # Each stage is reported on standard error as it ends, with its time; standard output stays the report.
     stages = re.findall(r"^✓ (.+) \((\d+\.\d) s\)$", result.stderr, re.MULTILINE)
-    assert [name for name, _ in stages][:2] == ["reading the ontology and reference data",
-                                                 "reading 2020-08-04_cas_genome-data-platform-project.md"]
+    assert [name for name, _ in stages][:2] == ["reading 2020-08-04_cas_genome-data-platform-project.md",
+                                                 "reading the ontology and reference data"]
     assert {"reasoning with HermiT", "running the quality checks", "writing the store"} <= {n for n, _ in stages}
     assert "✓" not in output
     leftovers = [p.name for p in built.parent.iterdir() if p.name.startswith(".")]
@@ -151,5 +164,6 @@ def test_build_warns_where_a_declared_total_does_not_add_up(tmp_path: Path) -> N
     code, output = run("build", "--documents", str(deck), "--store", str(tmp_path / "store"))
     assert code == 0, output
     # lines 3-4 declare 10億円 (route heading, then the figure); the items add up to 9億円, beyond ±0.5億円
-    assert f"warning: {deck.name}:3: declared total 1000000000 yen" in output
+    # named by its path as given, like every other warning
+    assert f"warning: {deck}:3: declared total 1000000000 yen" in output
     assert "add up to 900000000 yen" in output

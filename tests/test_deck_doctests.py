@@ -9,10 +9,10 @@ from types import ModuleType
 import pytest
 
 from healthkg.engine import search
-from healthkg.loaders import deck, normalize, numerals
+from healthkg.loaders import deck, identity, normalize, numerals, text
 
 
-@pytest.mark.parametrize("module", [deck, normalize, numerals, search], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [deck, identity, normalize, numerals, search, text], ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

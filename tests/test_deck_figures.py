@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Literal
+from rdflib import RDF, RDFS, Literal
 
 from healthkg.loaders.deck import DocumentExtract, parse_document
 from healthkg.loaders.errors import DocumentError
@@ -233,11 +233,153 @@ def test_relisting_of_another_year_warns(tmp_path: Path) -> None:
 def test_relisting_status_is_looked_up_by_its_code_in_the_vocabulary(tmp_path: Path) -> None:
     body = "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n- **甲事業**: 説明 予算額20億円 <<再掲:関連部分>>\n"
     extract = parse(tmp_path, body)
-    allocation = ID["allocation/deck/L12"]
-    assert document_triples(extract).value(allocation, HKG.relistingStatus) == ID["relisting-portion"]
+    graph = document_triples(extract)
+    (allocation,) = graph.subjects(HKG.forScheme, None)
+    assert graph.value(allocation, HKG.relistingStatus) == ID["relisting-portion"]
     vocabulary = reference_graph() + ontology_graph()
     vocabulary.set((ID["relisting-portion"], HKG.code, Literal("partial")))
     renamed = build_lexicon(vocabulary)
     assert renamed.relisting_status("partial") == ID["relisting-portion"]
     with pytest.raises(ValueError, match="no hkg:RelistingStatus with hkg:code 'portion'"):
         document_triples(extract, renamed)
+
+
+@pytest.mark.parametrize(
+    ("dated", "year"),
+    [("令和三年度予算額", 2021), ("令和 三 年度予算額", 2021), ("2021年度予算額", 2021), ("２０２１年度 予算額", 2021),
+     ("平成三十一年度予算額", 2019), ("令和元年度予算額", 2019)],
+)
+def test_figure_dated_in_another_form_inside_a_section_of_another_year(tmp_path: Path, dated: str, year: int) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和2年度予算額 20億円\n\n"
+        f"- **甲事業**: 説明 予算額20億円\n- **乙事業**: 説明 {dated} 18億円\n"
+    )
+    lines = only_section(parse(tmp_path, body)).lines
+    assert [(ln.label, ln.fiscal_year) for ln in lines] == [("甲事業", 2020), ("乙事業", year)]
+    assert lines[1].description == "説明"
+
+
+@pytest.mark.parametrize(("dated", "year"), [("令和七年度予算額", 2025), ("2025年度予算額", 2025), ("令和7年度予算額", 2025)])
+def test_project_total_dated_in_kanji_or_western_year(tmp_path: Path, dated: str, year: int) -> None:
+    extract = parse(tmp_path, f"# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n{dated} 115.34億円\n")
+    total = only_section(extract).totals[0]
+    assert (total.fiscal_year, total.amount.yen) == (year, Decimal("11534000000"))
+
+
+@pytest.mark.parametrize("dated", ["R3年度予算額", "令和3)年度予算額", "令和X年度予算額", "R3年度 概算要求額"])
+def test_unreadable_year_on_a_figure_stops_with_file_and_line(tmp_path: Path, dated: str) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和2年度予算額 20億円\n\n"
+        f"- **甲事業**: 説明 {dated} 18億円\n"
+    )
+    with pytest.raises(DocumentError) as caught:
+        parse(tmp_path, body, name="year.md")
+    assert caught.value.line == 12 and "fiscal year" in str(caught.value) and "year.md:12" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("words", "stage"),
+    [
+        ("令和3年度予算額", "status-initial"),
+        ("令和3年度当初予算額", "status-initial"),
+        ("令和3年度概算要求額", "status-request"),
+        ("令和3年度要求額", "status-request"),
+        ("令和3年度予算案", "status-draft"),
+        ("令和3年度政府予算案", "status-draft"),
+        ("令和3年度予算(案)", "status-draft"),
+        ("令和3年度補正予算額", "status-supplementary"),
+    ],
+)
+def test_stage_of_a_figure_comes_from_its_words(tmp_path: Path, words: str, stage: str) -> None:
+    body = (
+        f"# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n{words} 20億円\n\n"
+        f"- **甲事業**: 説明 {words} 20億円\n- **乙事業**: 説明 {words.removeprefix('令和3年度')} 10億円\n"
+    )
+    section = only_section(parse(tmp_path, body))
+    assert section.totals[0].status == ID[stage]
+    assert (section.lines[0].status, section.lines[0].fiscal_year, section.lines[0].description) == (
+        ID[stage], 2021, "説明")
+    assert section.lines[1].status == ID[stage]
+
+
+def test_stage_words_are_the_vocabulary_markers(tmp_path: Path) -> None:
+    """A marker added to the vocabulary is read as that stage: no stage word lives in the parser."""
+    vocabulary = reference_graph() + ontology_graph()
+    vocabulary.add((ID["status-request"], HKG.documentMarker, Literal("見込額")))
+    path = tmp_path / "deck.md"
+    path.write_text(HEADER + "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度見込額 20億円\n", encoding="utf-8")
+    assert only_section(parse_document(path, build_lexicon(vocabulary))).totals[0].status == ID["status-request"]
+    assert not any(section.totals for section in parse_document(path).sections)  # unknown words: no figure
+
+
+@pytest.mark.parametrize(
+    ("item", "line"),
+    [
+        ("- **乙事業**: 説明 予算額 未定\n", 13),
+        ("- **乙事業**: 説明 予算額 ―\n", 13),
+        ("- **乙事業**: 説明 予算額\n\n(注)金額は調整中\n", 13),
+        ("- **乙事業**: 説明\n", 13),  # no figure at all, among items that have one
+        ("- **乙事業**: 説明 予算額", 13),  # the file is cut after the keyword
+    ],
+)
+def test_item_without_a_readable_amount_keeps_the_program_and_warns(tmp_path: Path, item: str, line: int) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        f"- **甲事業**: 説明 予算額20億円\n{item}"
+    )
+    extract = parse(tmp_path, body, name="cut.md")
+    lines = only_section(extract).lines
+    assert [(ln.label, ln.programs, ln.amount, ln.fiscal_year) for ln in lines] == [
+        ("甲事業", ["甲事業"], lines[0].amount, 2021),
+        ("乙事業", ["乙事業"], None, 2021),
+    ]
+    assert [(w.line, w.message) for w in extract.warnings] == [
+        (line, "budget item without a readable amount: 乙事業 — kept as a program of 医薬品プロジェクト without a figure"),
+    ]
+    graph = document_triples(extract)
+    (program,) = graph.subjects(RDFS.label, Literal("乙事業", lang="ja"))
+    assert (program, HKG.partOfProject, ID["project-pharmaceuticals"]) in graph
+    assert not list(graph.subjects(HKG.forScheme, program))
+
+
+def test_plain_items_without_a_figure_are_not_programs(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 20億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n\n## 【達成目標】\n\n- 新薬の承認数の増加\n"
+    )
+    extract = parse(tmp_path, body)
+    assert [ln.label for ln in only_section(extract).lines] == ["甲事業"]
+    assert extract.warnings == []
+
+
+def test_relisting_with_another_figure_than_its_first_listing_warns(tmp_path: Path) -> None:
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 30億円\n\n"
+        "- **甲事業**: 説明 予算額20億円\n"
+        "- **乙事業**: 説明 予算額10億円\n"
+        "- **甲事業(再掲)**: 説明 予算額22億円\n"  # line 14: 22 against 20
+        "- **乙事業(再掲)**: 説明 予算額10.0億円\n"  # the same figure at another precision: fine
+    )
+    extract = parse(tmp_path, body)
+    assert [(w.line, w.message) for w in extract.warnings] == [
+        (14, "(再掲) figure 22億円 of 甲事業 differs from its first listing 20億円 on line 12:"
+             " the first listing's figure is counted"),
+    ]
+
+
+def test_issued_date_in_kanji(tmp_path: Path) -> None:
+    path = tmp_path / "kanji.md"
+    path.write_text("# 資料\n\n令和三年六月一日\n\n内閣官房健康・医療戦略室\n", encoding="utf-8")
+    assert parse_document(path).issued.isoformat() == "2021-06-01"  # type: ignore[union-attr]
+
+
+def test_a_program_listed_twice_in_one_document_keeps_both_lines(tmp_path: Path) -> None:
+    """Budget lines are named by what they fund; a second listing without (再掲) is a second line, not the first."""
+    body = (
+        "# 医薬品プロジェクト\n\n日本医療研究開発機構対象経費\n令和3年度予算額 30億円\n\n"
+        "## 創薬基盤\n\n- **甲事業**: 基盤の部分 予算額20億円\n\n## 臨床\n\n- **甲事業**: 臨床の部分 予算額10億円\n"
+    )
+    graph = document_triples(parse(tmp_path, body))
+    lines = sorted(graph.subjects(RDF.type, HKG.BudgetAllocation))
+    assert len(lines) == 2
+    assert sorted(graph.value(line, HKG.amountYen).toPython() for line in lines) == [1_000_000_000, 2_000_000_000]

@@ -24,7 +24,7 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
-def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
+def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_neighbours, seed_allocation) -> None:  # type: ignore[no-untyped-def]
     data = get_json(f"{live_server.url}/explore/neighbourhood?iri={GENOME}")
     nodes = {n["data"]["id"]: n["data"] for n in data["elements"]["nodes"]}
     assert set(nodes) == seed_neighbours(GENOME) | {GENOME}
@@ -32,7 +32,7 @@ def test_neighbourhood_has_the_entity_and_every_neighbour(live_server, seed_neig
     ids = set(nodes)
     assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in data["elements"]["edges"])
     # sizes: a budget line carries its amount (L217: 32億円); the project its lines' sum (L203 + L206: 193億円)
-    line = nodes[ID + "allocation/2020-08-04_cas_genome-data-platform-project/L217"]
+    line = nodes[seed_allocation(217)]
     assert line["budget_yen"] == 3_200_000_000
     assert nodes[GENOME]["budget_yen"] == 19_300_000_000
 

@@ -18,6 +18,7 @@ from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import open_store
 from healthkg.loaders.errors import DocumentError
 from healthkg.queries.catalogue import catalogue
+from healthkg.queries.entities import EntityResolver
 
 FAMILY = Path(__file__).parent / "data" / "family"
 SEED = Path(__file__).parents[1] / "data" / "documents" / "2020-08-04_cas_genome-data-platform-project.md"
@@ -25,7 +26,7 @@ SEED = Path(__file__).parents[1] / "data" / "documents" / "2020-08-04_cas_genome
 
 def rows(store: Path | LocalBackend, name: str, **params: str) -> list[tuple[str, ...]]:
     backend = store if isinstance(store, LocalBackend) else LocalBackend(open_store(store))
-    results = backend.select(catalogue()[name].render(params))
+    results = backend.select(catalogue()[name].render(params, EntityResolver(backend)))
     columns = results["head"]["vars"]
     return [tuple(b[c]["value"] for c in columns) for b in results["results"]["bindings"]]
 

@@ -3,11 +3,6 @@ named query joins our disease areas to it with SERVICE, run by our own store's q
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,50 +12,16 @@ from rdflib.namespace import RDFS
 from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import ParameterError, catalogue
+from healthkg.queries.entities import EntityResolver
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 MONDO = "http://purl.obolibrary.org/obo/MONDO_"
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def extract(data_dir: Path) -> Path:
-    return data_dir / "federation" / "mondo-extract.ttl"
-
-
-@pytest.fixture(scope="module")
-def mondo_endpoint(extract: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``oxigraph serve-read-only`` on a free loopback port, loaded with the extract."""
-    location = tmp_path_factory.mktemp("mondo") / "db"
-    subprocess.run([str(OXIGRAPH), "load", "--location", str(location), "--file", str(extract)],
-                   check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen([str(OXIGRAPH), "serve-read-only", "--location", str(location),
-                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"oxigraph server did not start: {server.stderr.read() if server.stderr else ''}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def rows(store: Path, name: str, **params: str) -> list[dict[str, str]]:
-    results = LocalBackend(open_store(store)).select(catalogue()[name].render(params))
+    backend = LocalBackend(open_store(store))
+    results = backend.select(catalogue()[name].render(params, EntityResolver(backend)))
     return [{k: v["value"] for k, v in b.items()} for b in results["results"]["bindings"]]
 
 

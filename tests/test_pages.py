@@ -26,6 +26,7 @@ from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import BuildInfo, open_store, read_info, write_store
 from healthkg.ontology import BASE, HKG, ontology_graph
 from healthkg.queries.catalogue import catalogue
+from healthkg.queries.entities import EntityResolver
 
 SEED_TEXT = Path(__file__).parent.parent / "data" / "documents"
 
@@ -56,7 +57,8 @@ def select(store_path: Path, text: str) -> list[dict[str, str]]:
 
 
 def named_rows(store_path: Path, name: str, **params: str) -> list[dict[str, str]]:
-    return select(store_path, catalogue()[name].render(params))
+    resolver = EntityResolver(LocalBackend(open_store(store_path)))
+    return select(store_path, catalogue()[name].render(params, resolver))
 
 
 def document_lines() -> list[str]:

@@ -7,6 +7,7 @@ data/curated/facts.tsv (subject, predicate, fiscal year). 1億円 = 100,000,000 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from healthkg.cli.main import cli
 from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import open_store
 from healthkg.queries.catalogue import ParameterError, catalogue
+from healthkg.queries.entities import EntityResolver
 
 OKU = 100_000_000
 GENOME = "ゲノム・データ基盤プロジェクト"
@@ -38,7 +40,8 @@ def store(seed_store: Path) -> Store:
 
 
 def rows(store: Store, name: str, **params: str) -> list[dict[str, str]]:
-    results = LocalBackend(store).select(catalogue()[name].render(params))
+    backend = LocalBackend(store)
+    results = backend.select(catalogue()[name].render(params, EntityResolver(backend)))
     return [{k: v["value"] for k, v in b.items()} for b in results["results"]["bindings"]]
 
 
@@ -59,7 +62,9 @@ def test_every_question_has_a_full_header(name: str) -> None:
     if query.kind == "SELECT":
         assert query.columns
     for parameter in query.params:
-        assert parameter.description and parameter.type in ("string", "integer", "iri", "search", "decimal", "boolean")
+        assert parameter.description and parameter.type in (
+            "string", "integer", "iri", "search", "decimal", "boolean", "entity")
+        assert (parameter.kind is not None) <= (parameter.type == "entity")
 
 
 def test_budget_by_ministry_without_double_counting(store: Store) -> None:
@@ -236,8 +241,8 @@ def test_disease_area_mappings(store: Store) -> None:
     assert mondo_only and all(r["term"].startswith("http://purl.obolibrary.org/obo/MONDO_") for r in mondo_only)
 
 
-def test_provenance_of_a_number_and_an_entity(store: Store) -> None:
-    line = ID + "allocation/2020-08-04_cas_genome-data-platform-project/L216"
+def test_provenance_of_a_number_and_an_entity(store: Store, seed_allocation: Callable[[int], str]) -> None:
+    line = seed_allocation(216)
     found = rows(store, "provenance", iri=line)
     assert [(r["document"], r["line"]) for r in found] == [("2020-08-04_cas_genome-data-platform-project.md", "216")]
     assert "予算額19億円" in found[0]["text"]

@@ -8,10 +8,12 @@ from healthkg.cli.pipeline import BuildReport
 from healthkg.engine.backends import LocalBackend
 from healthkg.engine.store import open_store, read_info
 from healthkg.queries.catalogue import catalogue
+from healthkg.queries.entities import EntityResolver
 
 
 def rows(store: Path, name: str, **params: str) -> list[dict[str, str]]:
-    results = LocalBackend(open_store(store)).select(catalogue()[name].render(params))
+    backend = LocalBackend(open_store(store))
+    results = backend.select(catalogue()[name].render(params, EntityResolver(backend)))
     return [{k: v["value"] for k, v in b.items()} for b in results["results"]["bindings"]]
 
 
@@ -64,3 +66,9 @@ def test_budget_lines_parameters_filter(seed_store: Path) -> None:
         "NCにおける治験・臨床研究推進事業",
         "ナショナルセンターバイオバンクネットワーク(NCBN)",
     }
+
+
+def test_default_build_stays_under_a_minute(seed_build: tuple[Path, BuildReport]) -> None:
+    """The bundled documents and curated data build, reasoner and checks included, in under 60 s (issue 10)."""
+    _, report = seed_build
+    assert 0 < report.seconds < 60

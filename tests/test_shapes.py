@@ -43,6 +43,8 @@ BREAKS = {
     "two Japanese labels": lambda g, line, program: g.add((program, RDFS.label, Literal("別名の事業", lang="ja"))),
     "no provenance": lambda g, line, program: g.remove((line, PROV_DERIVED, None)),
     "string amount": lambda g, line, program: g.set((line, HKG.amountYen, Literal("32億円"))),
+    "no stage": lambda g, line, program: g.remove((line, HKG.budgetStatus, None)),
+    "two stages": lambda g, line, program: g.add((line, HKG.budgetStatus, ID["status-request"])),
 }
 
 
@@ -64,6 +66,8 @@ def broken_copy(seed: Graph, case: str) -> Graph:
         ("two Japanese labels", "JapaneseLabelled"),
         ("no provenance", "BudgetFigure"),
         ("string amount", "BudgetFigure"),
+        ("no stage", "DocumentFigure"),
+        ("two stages", "BudgetFigure"),
     ],
 )
 def test_shacl_reports_broken_graph_readably(seed_graph: Graph, case: str, shape: str) -> None:
