@@ -6,11 +6,14 @@ import doctest
 
 import pytest
 
+import healthkg.loaders.amounts
 import healthkg.loaders.deck
+import healthkg.loaders.lexicon
 import healthkg.loaders.normalize
 
 
-@pytest.mark.parametrize("module", [healthkg.loaders.normalize, healthkg.loaders.deck])
+@pytest.mark.parametrize("module", [healthkg.loaders.normalize, healthkg.loaders.deck, healthkg.loaders.lexicon,
+                                    healthkg.loaders.amounts])
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert result.attempted > 0
