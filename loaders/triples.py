@@ -135,6 +135,7 @@ class _Emitter:
         self.add(node, HKG.fiscalYear, fiscal_year_iri(year))
         self.add(node, HKG.fiscalYearNumber, Literal(year))
         self.add(node, HKG.fundingRoute, route)
+        self.add(node, HKG.budgetStatus, self.lexicon.default_stage)  # a deck's 予算額 is the enacted budget
         self.add(node, HKG.amountYen, Literal(amount.yen, datatype=XSD.decimal))
         self.add(node, HKG.precisionYen, Literal(amount.precision.normalize(), datatype=XSD.decimal))
         self.add(node, HKG.statedAmount, Literal(amount.stated))
