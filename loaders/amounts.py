@@ -32,7 +32,7 @@ class StatedAmount:
 def _pattern(units: dict[str, Decimal]) -> tuple[re.Pattern[str], dict[str, Decimal]]:
     """A regex for one amount and the multiplier of each unit prefix (億 for 億円, '' for 円)."""
     currency = "円"
-    prefixes = {unit.removesuffix(currency): multiplier for unit, multiplier in units.items() if unit.endswith(currency)}
+    prefixes = {unit.removesuffix(currency): scale for unit, scale in units.items() if unit.endswith(currency)}
     scaled = "|".join(re.escape(p) for p in sorted((p for p in prefixes if p), key=len, reverse=True))
     part = rf"{_NUMBER} ?(?:{scaled})"
     return re.compile(rf"(?:{part})*{_NUMBER} ?(?:{scaled})?{currency}"), prefixes

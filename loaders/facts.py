@@ -326,8 +326,8 @@ class _Loader:
         text = normalize(row.object)
         if key.term == HKG.acronym:
             short = Literal(text, lang="ja" if _JAPANESE.search(text) else "en")
-            self.state((entity, SKOS.altLabel, short))
             self.fact(row, entity, HKG.acronym, short)
+            self.fact(row, entity, SKOS.altLabel, short)  # so a search by any name finds it
             return
         english = Literal(text, lang="en")
         if entity not in self.english:
@@ -383,7 +383,8 @@ class _Loader:
             self.graph.value(subject, RDFS.label) or self.lexicon_label(subject) or self.program_name(row.subject))
         kind_label = self.kind_labels[figure_class]
         self.graph.add((node, RDF.type, figure_class))
-        self.graph.add((node, RDFS.label, Literal(f"{name} {row.fiscal_year}年度 {kind_label}({row.object})", lang="ja")))
+        label = f"{name} {row.fiscal_year}年度 {kind_label}({row.object})"
+        self.graph.add((node, RDFS.label, Literal(label, lang="ja")))
         if link is not None and subject is not None:
             self.graph.add((node, link, subject))
         if project is not None:

@@ -174,9 +174,9 @@ def test_program_budget_change_follows_lineage(seed_store: Path) -> None:
           <urn:test:successor> a hkg:Program ; rdfs:label "後継事業"@ja ; hkg:renamedFrom <urn:test:predecessor> .
           <urn:test:predecessor> a hkg:Program ; rdfs:label "前身事業"@ja .
           <urn:test:b1> a hkg:ProgramBudget ; hkg:budgetOfProgram <urn:test:predecessor> ; hkg:fiscalYearNumber 2021 ;
-              hkg:amountYen 100 ; hkg:precisionYen 1 .
+              hkg:amountYen 100 ; hkg:precisionYen 1 ; hkg:budgetStatus <https://w3id.org/healthkg/id/status-initial> .
           <urn:test:b2> a hkg:ProgramBudget ; hkg:budgetOfProgram <urn:test:successor> ; hkg:fiscalYearNumber 2022 ;
-              hkg:amountYen 150 ; hkg:precisionYen 1 .
+              hkg:amountYen 150 ; hkg:precisionYen 1 ; hkg:budgetStatus <https://w3id.org/healthkg/id/status-initial> .
         } }""")
     got = [r for r in rows(store, "program-budget-change", from_year="2021") if r["program"] == "後継事業"]
     assert [(r["via"], r["from_yen"], r["to_yen"], r["change_pct"]) for r in got] == [("前身事業", "100", "150", "50")]
