@@ -205,7 +205,7 @@ class _Loader:
         self.skipped: list[SkippedFact] = []
         self.loaded: list[FactRow] = []
         self.ministries: dict[URIRef, URIRef] = {}
-        ontology = self.ontology = ontology_graph()
+        ontology = ontology_graph()
         self.reference = reference_graph()
         self.keys = fact_keys(ontology)
         self.budget_subjects = budget_subjects(ontology)
@@ -372,6 +372,10 @@ class _Loader:
         if multiplier is None:
             self.skip(row, f"{row.unit!r} is not an amount unit of the reference vocabulary")
             return
+        stage = self.stages.get(row.stage) if row.stage else self.lexicon.default_stage
+        if stage is None:
+            self.skip(row, f"{row.stage!r} is not a budget stage of the reference vocabulary")
+            return
         placed = self.budget_subject(row, kind)
         if placed is None:
             return
@@ -390,7 +394,7 @@ class _Loader:
         if project is not None:
             self.graph.add((node, HKG.inProject, project))
         self.graph.add((node, HKG.budgetScope, Literal(row.object)))
-        self.graph.add((node, HKG.budgetStatus, self.stages[row.stage or "initial"]))
+        self.graph.add((node, HKG.budgetStatus, stage))
         route = self.routes.get(row.predicate)
         if route is not None:
             self.graph.add((node, HKG.fundingRoute, route))

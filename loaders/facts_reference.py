@@ -22,7 +22,6 @@ Nothing here guesses an entity: names are resolved by the facts loader at build 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -192,12 +191,11 @@ def render_curated(rows: list[FactRow], reference_name: str, reference_sha256: s
         "# unit: the unit the source stated an amount in; stage: initial | draft | request | supplementary;\n"
         "# project: the integrated project a program's share (PJ区分) is counted in; decision: skip: <reason>.\n"
     )
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar=None)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([row.subject, row.subject_kind, row.predicate, row.object, _cell(row.fiscal_year),
-                         _cell(row.amount_yen), row.unit, row.stage, row.project, row.source_url, row.quote,
-                         row.decision])
+    out.write("\t".join(COLUMNS) + "\n")
+    for row in rows:  # cells hold no tab or newline: both files are read by splitting on them
+        out.write("\t".join([row.subject, row.subject_kind, row.predicate, row.object, _cell(row.fiscal_year),
+                             _cell(row.amount_yen), row.unit, row.stage, row.project, row.source_url, row.quote,
+                             row.decision]) + "\n")
     return out.getvalue()
 
 
