@@ -457,7 +457,8 @@ class _Loader:
         elif key is not None and key.term in (RDFS.label, HKG.acronym):
             self.name(row, key)
         elif row.subject_kind != "program":
-            self.skip(row, f"facts whose subject is a {row.subject_kind}, not a program, stay in the curated file only")
+            self.skip(row, f"a {row.predicate} fact about a {row.subject_kind} subject (not a program) stays in the "
+                           "curated file only")
         elif key is None:
             self.skip(row, "a free-text note, not a statement the model holds")
         elif key.target == HKG.OrganizationalUnit:
