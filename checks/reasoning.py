@@ -6,8 +6,10 @@ change what is entailed, and leaving them out keeps HermiT's run short. What it
 entails beyond the input, for the healthkg individuals, becomes the
 ``GRAPH.inferred`` named graph.
 
-owlready2 keeps only one direction of inverse properties, so the inverse links
-HermiT entails are written out here from the ``owl:inverseOf`` axioms.
+owlready2 keeps only one direction of inverse properties, and reports few of the
+statements that hold under a super-property, so the inverse links and the
+super-property statements HermiT entails are written out here from the
+``owl:inverseOf`` and ``rdfs:subPropertyOf`` axioms.
 """
 
 from __future__ import annotations
@@ -130,6 +132,40 @@ def _with_inverses(tbox: Graph, graph: Graph) -> Graph:
     return closed
 
 
+def _super_properties(tbox: Graph) -> dict[URIRef, set[URIRef]]:
+    """Each healthkg object or datatype property → its healthkg super-properties (transitively)."""
+    properties = _declared(tbox, OWL.ObjectProperty) | _declared(tbox, OWL.DatatypeProperty)
+    direct: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for sub, sup in tbox.subject_objects(RDFS.subPropertyOf):
+        if sub in properties and sup in properties and str(sup).startswith(str(HKG)):
+            direct[URIRef(sub)].add(URIRef(sup))
+    closure: dict[URIRef, set[URIRef]] = {}
+    for prop in direct:
+        seen, todo = set(), list(direct[prop])
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(direct.get(current, ()))
+        closure[prop] = seen
+    return closure
+
+
+def _with_super_properties(tbox: Graph, graph: Graph) -> Graph:
+    """Every statement also under its super-properties (mentionsDiseaseArea ⊑ concernsDiseaseArea, …).
+
+    HermiT entails these, but owlready2 reports only some of them; the one property a user
+    asks (concernsDiseaseArea, budgetOf) must hold for every way the link is known.
+    """
+    supers = _super_properties(tbox)
+    closed = Graph()
+    closed += graph
+    for s, p, o in graph:
+        for sup in supers.get(p, ()):  # type: ignore[call-overload]
+            closed.add((s, sup, o))
+    return closed
+
+
 def infer(tbox: Graph, abox: Graph) -> ReasoningResult:
     """Check consistency and return the entailed statements about healthkg individuals not already stated."""
     java_executable()
@@ -141,7 +177,7 @@ def infer(tbox: Graph, abox: Graph) -> ReasoningResult:
     everything = Graph()
     everything += graph
     everything += entailed
-    closed = _with_inverses(tbox, everything)
+    closed = _with_inverses(tbox, _with_super_properties(tbox, everything))
     inferred = Graph()
     for s, p, o in closed:
         if not _is_individual(s) or (s, p, o) in abox:

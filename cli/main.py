@@ -78,6 +78,24 @@ def build_command(documents: tuple[Path, ...], store: Path) -> None:
         click.echo(f"  {section.summary()}")
 
 
+@cli.command("facts-import")
+@click.argument("reference", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("data/curated/facts.tsv"),
+              show_default=True, help="The curated facts file to write.")
+def facts_import_command(reference: Path, out: Path) -> None:
+    """Write the curated facts file from the reference facts file (every row, with derived columns)."""
+    from healthkg.loaders.facts import FactsFileError
+    from healthkg.loaders.facts_reference import import_reference
+
+    try:
+        text = import_reference(reference.read_text(encoding="utf-8"), reference.name)
+    except FactsFileError as error:
+        _fail(str(error))
+    out.write_text(text, encoding="utf-8")
+    rows = sum(1 for line in text.splitlines() if line and not line.startswith("#")) - 1
+    click.echo(f"wrote {out}: {rows} rows from {reference}")
+
+
 @cli.command("validate")
 @store_option
 def validate_command(store: Path) -> None:

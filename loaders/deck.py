@@ -192,7 +192,7 @@ class _Grammar:
 
     def __init__(self, lexicon: Lexicon) -> None:
         eras, units = _alternation(list(lexicon.eras)), _alternation(list(lexicon.units))
-        markers = list(lexicon.budget_statuses)
+        markers = [marker for marker, _ in lexicon.stages]
         self.keywords = _alternation([BUDGET_WORD, *markers, *(f"{marker}額" for marker in markers)])
         number = rf"元|\d+|{KANJI_NUMBER}"
         year = rf"(?:(?P<era>{eras})\s*(?P<year>{number})|(?<![\d.,])(?P<western>\d{{4}}))\s*年度"

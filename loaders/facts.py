@@ -1,38 +1,46 @@
 """Curated facts (``healthkg.data/curated/facts.tsv``) as RDF in their own named graph.
 
-Each row was verified on a public government page; its URL and a short quote
-travel with it. A row becomes the statement it supports (program → ministry,
-bureau, AMED department, project, disease area, purpose, predecessor, or a whole
-program budget for a fiscal year) plus a ``hkg:CuratedFact`` that reifies that
-statement and carries ``prov:wasDerivedFrom`` the source URL, the quote and the
-fiscal year the fact held in. Rows the model cannot place are not guessed at:
-they come back as :class:`SkippedFact` for the audit.
+Each row was verified on a public page; its URL and a short quote travel with it.
+A row becomes the statement it supports (program → ministry, bureau, AMED department,
+project, disease area, purpose, predecessor; an official English name or short form),
+plus a ``hkg:CuratedFact`` that reifies the statement and carries ``prov:wasDerivedFrom``
+the source URL, the quote and the fiscal year it held in; or it becomes a budget figure
+of its stage: a program's whole budget, its share in one project (PJ区分), a project's,
+an organisation's or the government's budget, with the route and the ministry whose part
+it is where the row says so. Rows the model cannot place are not guessed at: they come
+back as :class:`SkippedFact`, with the reason, for the audit; every other row is loaded.
 
-Programs are matched by the identity the document loaders use
-(:func:`healthkg.loaders.triples.program_iri` of the base name), so a curated
-fact lands on the program a document lists, whichever document it was.
+The file is written from the reference facts file by ``healthkg facts-import``
+(:mod:`healthkg.loaders.facts_reference`), which derives the subject's kind, the unit,
+the stage and a share's project from each row's own words.
+
+Programs are matched by name (:func:`healthkg.loaders.triples.program_iri`): a document's
+program and a curated subject meet when their names do, whichever document it was. A
+curated subject's trailing parenthesis is dropped only when it is the program's stated
+short form (``…プログラム(B-cure)``); otherwise it names a part or another program
+(``…研究事業(国際課分)``), which stays an entity of its own.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 
 from rdflib import PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
-from healthkg.loaders.deck import base_name
+from healthkg.loaders.amounts import stated_amounts
 from healthkg.loaders.lexicon import Lexicon, default_lexicon
+from healthkg.loaders.mentions import Matcher
 from healthkg.loaders.normalize import match_key, normalize
 from healthkg.loaders.triples import fiscal_year_iri, program_iri
-from healthkg.ontology import HKG, ID, ontology_graph
+from healthkg.ontology import HKG, ID, ontology_graph, reference_graph
 
 FACTS_FILE = "curated/facts.tsv"
-_COLUMNS = (
+COLUMNS = (
     "subject",
     "subject_kind",
     "predicate",
@@ -40,9 +48,14 @@ _COLUMNS = (
     "fiscal_year",
     "amount_yen",
     "unit",
+    "stage",
+    "project",
     "source_url",
     "quote",
+    "decision",
 )
+_TRAILING = re.compile(r"^(?P<name>.+?)\s*\((?P<short>[^()]+)\)$")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -55,20 +68,22 @@ class FactKey:
 
 @dataclass(frozen=True)
 class BudgetSubject:
-    """How a budget row of one subject_kind is placed: ``hkg:factSubjectKind`` on a budget-of property."""
+    """How a budget row of one subject_kind is placed: ``hkg:factSubjectKind`` on a budget-of property or class."""
 
-    link: URIRef  # budgetOfProgram, budgetOfProject, ...
-    figure: URIRef  # its rdfs:domain: the kind of budget figure
-    subject: URIRef  # its rdfs:range: the kind of thing whose budget it is
+    link: URIRef | None  # budgetOfProgram, budgetOfProject, ...; None for a figure of no subject (government)
+    figure: URIRef  # the kind of budget figure
+    subject: URIRef | None  # the kind of thing whose budget it is
 
 
 def budget_subjects(ontology: Graph | None = None) -> dict[str, BudgetSubject]:
     graph = ontology_graph() if ontology is None else ontology
     found = {}
-    for link, kind in graph.subject_objects(HKG.factSubjectKind):
-        figure, subject = graph.value(link, RDFS.domain), graph.value(link, RDFS.range)
+    for term, kind in graph.subject_objects(HKG.factSubjectKind):
+        figure, subject = graph.value(term, RDFS.domain), graph.value(term, RDFS.range)
         if figure is not None and subject is not None:
-            found[str(kind)] = BudgetSubject(URIRef(link), URIRef(figure), URIRef(subject))
+            found[str(kind)] = BudgetSubject(URIRef(term), URIRef(figure), URIRef(subject))
+        elif (term, RDFS.subClassOf, HKG.BudgetFigure) in graph:
+            found[str(kind)] = BudgetSubject(None, URIRef(term), None)
     return found
 
 
@@ -80,6 +95,13 @@ def fact_keys(ontology: Graph | None = None) -> dict[str, FactKey]:
         target = graph.value(term, RDFS.range)
         keys[str(key)] = FactKey(URIRef(term), URIRef(target) if target is not None else None)
     return keys
+
+
+def route_keys(reference: Graph | None = None) -> dict[str, URIRef]:
+    """Budget keys (budget_fy_amed, …) → the funding route their figures take, from the reference vocabulary."""
+    graph = reference_graph() if reference is None else reference
+    return {str(key): URIRef(route) for route, key in graph.subject_objects(HKG.factKey)
+            if (route, RDF.type, HKG.FundingRoute) in graph}
 
 
 class FactsFileError(ValueError):
@@ -96,8 +118,11 @@ class FactRow:
     fiscal_year: int | None
     amount_yen: Decimal | None
     unit: str
+    stage: str
+    project: str
     source_url: str
     quote: str
+    decision: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,7 @@ class SkippedFact:
 class FactsLoad:
     graph: Graph
     skipped: list[SkippedFact]
+    loaded: list[FactRow] = field(default_factory=list)
 
 
 def _digest(*parts: object) -> str:
@@ -126,38 +152,29 @@ def read_facts(text: str | None = None, name: str = FACTS_FILE) -> list[FactRow]
     """Rows of the curated file (``#`` lines are comments); raises FactsFileError naming the line."""
     if text is None:
         text = resources.files("healthkg.data").joinpath(FACTS_FILE).read_text(encoding="utf-8")
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line and not line.startswith("#")]
-    if not numbered or tuple(numbered[0][1].split("\t")) != _COLUMNS:
-        raise FactsFileError(f"{name}: the header must be {' | '.join(_COLUMNS)}")
+    numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line and not line.startswith("#")]
+    if not numbered or tuple(numbered[0][1].split("\t")) != COLUMNS:
+        raise FactsFileError(f"{name}: the header must be {' | '.join(COLUMNS)}")
     rows = []
     for number, line in numbered[1:]:
-        cells = next(csv.reader([line], delimiter="\t"))
-        if len(cells) != len(_COLUMNS):
-            raise FactsFileError(f"{name}:{number}: expected {len(_COLUMNS)} tab-separated columns, found {len(cells)}")
-        record = dict(zip(_COLUMNS, cells))
+        cells = line.split("\t")
+        if len(cells) != len(COLUMNS):
+            raise FactsFileError(f"{name}:{number}: expected {len(COLUMNS)} tab-separated columns, found {len(cells)}")
+        record = dict(zip(COLUMNS, cells))
         if not record["source_url"].startswith(("http://", "https://")):
             raise FactsFileError(f"{name}:{number}: source_url must be an http(s) URL, not {record['source_url']!r}")
         try:
             year = int(record["fiscal_year"]) if record["fiscal_year"] else None
             amount = Decimal(record["amount_yen"]) if record["amount_yen"] else None
-        except ArithmeticError as error:
+        except (ValueError, ArithmeticError) as error:
             raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
         if amount is not None and amount <= 0:
             raise FactsFileError(f"{name}:{number}: amount_yen must be positive")
-        rows.append(
-            FactRow(
-                number,
-                record["subject"],
-                record["subject_kind"],
-                record["predicate"],
-                record["object"],
-                year,
-                amount,
-                record["unit"],
-                record["source_url"],
-                record["quote"],
-            )
-        )
+        if record["decision"] and not record["decision"].startswith("skip: "):
+            raise FactsFileError(f"{name}:{number}: a decision reads 'skip: <reason>', not {record['decision']!r}")
+        rows.append(FactRow(number, record["subject"], record["subject_kind"], record["predicate"], record["object"],
+                            year, amount, record["unit"], record["stage"], record["project"], record["source_url"],
+                            record["quote"], record["decision"]))
     return rows
 
 
@@ -173,31 +190,36 @@ def _stated(amount: Decimal, unit: str, multiplier: Decimal) -> str:
     return f"{(amount / multiplier).normalize():f}{unit}"
 
 
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
 class _Loader:
-    def __init__(self, lexicon: Lexicon, known_programs: set[URIRef]) -> None:
+    def __init__(self, lexicon: Lexicon, known_programs: set[URIRef], short_forms: dict[str, set[str]]) -> None:
         self.lexicon = lexicon
         self.known = known_programs
+        self.short_forms = short_forms
         self.graph = Graph()
         self.graph.bind("hkg", HKG)
         self.graph.bind("id", ID)
         self.skipped: list[SkippedFact] = []
+        self.loaded: list[FactRow] = []
         self.ministries: dict[URIRef, URIRef] = {}
-        ontology = self.ontology = ontology_graph()
+        ontology = ontology_graph()
+        self.reference = reference_graph()
         self.keys = fact_keys(ontology)
         self.budget_subjects = budget_subjects(ontology)
+        self.routes = route_keys(self.reference)
+        self.stages = {code: stage for stage, code in lexicon.stage_codes.items()}
+        self.ministry_names = Matcher(lexicon.of_type(HKG.Ministry))
         self.kind_labels = {
-            kind.figure: next(
-                str(label)
-                for label in ontology.objects(kind.figure, RDFS.label)
-                if getattr(label, "language", None) == "ja"
-            )
-            for kind in self.budget_subjects.values()
+            URIRef(figure): str(label)
+            for figure in ontology.transitive_subjects(RDFS.subClassOf, HKG.BudgetFigure)
+            for label in ontology.objects(figure, RDFS.label) if getattr(label, "language", None) == "ja"
         }
+        self.english: dict[URIRef, Literal] = {}
 
-    def in_plan_period(self, project: URIRef, fiscal_year: int | None) -> bool:
-        """Whether a dated row falls in the plan period of the project it names."""
-        dated = project in self.lexicon.periods and fiscal_year is not None
-        return dated and self.lexicon.in_period(project, fiscal_year)
+    # -- outcomes ---------------------------------------------------------------------------
 
     def skip(self, row: FactRow, reason: str) -> None:
         self.skipped.append(SkippedFact(row, reason))
@@ -207,18 +229,13 @@ class _Loader:
         self.graph.add((url, RDF.type, HKG.CuratedSource))
         return url
 
-    def program(self, name: str, row: FactRow) -> URIRef:
-        base = base_name(name)
-        node = program_iri(base)
-        if node not in self.known:  # a document's type and label win: one ja label per program
-            self.graph.add((node, RDF.type, HKG.Program))
-            self.graph.add((node, RDFS.label, Literal(base, lang="ja")))
-            self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
-            self.known.add(node)
-        return node
+    def state(self, triple: tuple[URIRef, URIRef, URIRef | Literal]) -> None:
+        """Assert a statement here unless the reference vocabulary already does (one home per triple)."""
+        if triple not in self.reference:
+            self.graph.add(triple)
 
-    def fact(self, row: FactRow, subject: URIRef, predicate: URIRef, obj: URIRef) -> None:
-        self.graph.add((subject, predicate, obj))
+    def fact(self, row: FactRow, subject: URIRef, predicate: URIRef, obj: URIRef | Literal) -> None:
+        self.state((subject, predicate, obj))
         node = ID[f"fact/{_digest(row.source_url, subject, predicate, obj, row.fiscal_year)}"]
         self.graph.add((node, RDF.type, HKG.CuratedFact))
         self.graph.add((node, RDF.subject, subject))
@@ -229,6 +246,63 @@ class _Loader:
         if row.fiscal_year is not None:
             self.graph.add((node, HKG.asOfFiscalYear, fiscal_year_iri(row.fiscal_year)))
             self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
+        self.loaded.append(row)
+
+    # -- entities ---------------------------------------------------------------------------
+
+    def program_name(self, name: str) -> str:
+        """A curated subject's program name: without a trailing short form the source states for it."""
+        match = _TRAILING.match(normalize(name))
+        if match and match_key(match.group("short")) in self.short_forms.get(match_key(name), set()):
+            return match.group("name")
+        return normalize(name)
+
+    def program(self, name: str, row: FactRow) -> URIRef:
+        label = self.program_name(name)
+        node = program_iri(label)
+        if node not in self.known:  # a document's type and label win: one ja label per program
+            self.graph.add((node, RDF.type, HKG.Program))
+            self.graph.add((node, RDFS.label, Literal(label, lang="ja")))
+            self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
+            self.known.add(node)
+        return node
+
+    def project(self, name: str, row: FactRow, what: str) -> URIRef | None:
+        """The integrated project a dated or undated row names, or None (skipped with the reason)."""
+        if row.fiscal_year is None:
+            found = self.lexicon.candidates(name, HKG.IntegratedProject)
+            if len(found) > 1:
+                self.skip(row, f"undated, and {name!r} names a project of more than one plan period: not guessed")
+                return None
+            project = found[0] if found else None
+        else:
+            project = self.lexicon.lookup(name, HKG.IntegratedProject, row.fiscal_year)
+        if project is None:
+            self.skip(row, f"{name!r} names no IntegratedProject of the reference vocabulary")
+            return None
+        if row.fiscal_year is not None and not self.lexicon.in_period(project, row.fiscal_year):
+            first, last = self.lexicon.periods.get(project, (None, None))
+            span = f"FY{first}–{'' if last is None else f'FY{last}'}"
+            self.skip(row, f"{what} names a project of the plan period {span} for FY{row.fiscal_year}, outside that "
+                           "period (a name of another period): not guessed")
+            return None
+        return project
+
+    def reference_individual(self, row: FactRow, kind: URIRef) -> URIRef | None:
+        subject = self.lexicon.lookup(row.subject, kind, row.fiscal_year)
+        if subject is None:
+            self.skip(row, f"{row.subject!r} names no {kind.fragment} of the reference vocabulary")
+        return subject
+
+    def subject(self, row: FactRow) -> URIRef | None:
+        """The entity a naming row (label_en, acronym) is about."""
+        kinds = {"program": None, "project": HKG.IntegratedProject, "framework": HKG.PolicyFramework,
+                 "organisation": HKG.Organization}
+        if row.subject_kind not in kinds:
+            self.skip(row, f"a {row.subject_kind} has no entity to name")
+            return None
+        kind = kinds[row.subject_kind]
+        return self.program(row.subject, row) if kind is None else self.reference_individual(row, kind)
 
     def unit(self, row: FactRow, program: URIRef) -> URIRef:
         unit = ID[f"unit/{_digest(match_key(row.object))}"]
@@ -242,97 +316,179 @@ class _Loader:
             self.graph.add((unit, HKG.unitOf, parent))
         return unit
 
-    def budget_subject(self, row: FactRow, kind: BudgetSubject) -> URIRef | None:
-        """The program (created if new), or the reference project or organisation (or subclass) the row budgets."""
-        if kind.subject == HKG.Program:
-            return self.program(row.subject, row)
-        subject = self.lexicon.lookup(row.subject, fiscal_year=row.fiscal_year)
-        types = self.lexicon.types.get(subject, set()) if subject is not None else set()
-        if not any(kind.subject in self.ontology.transitive_objects(t, RDFS.subClassOf) for t in types):
-            self.skip(row, f"{row.subject!r} names no {kind.subject.fragment} of the reference vocabulary")
-            return None
-        if kind.subject == HKG.IntegratedProject and not self.in_plan_period(subject, row.fiscal_year):
-            self.skip(row, "the budget is for a fiscal year outside the plan period of the project of that name")
-            return None
-        return subject
+    # -- names --------------------------------------------------------------------------------
 
-    def budget(self, row: FactRow) -> None:
+    def name(self, row: FactRow, key: FactKey) -> None:
+        """An official English name (rdfs:label@en, further ones skos:altLabel@en) or short form (hkg:acronym)."""
+        entity = self.subject(row)
+        if entity is None:
+            return
+        text = normalize(row.object)
+        if key.term == HKG.acronym:
+            short = Literal(text, lang="ja" if _JAPANESE.search(text) else "en")
+            self.fact(row, entity, HKG.acronym, short)
+            self.fact(row, entity, SKOS.altLabel, short)  # so a search by any name finds it
+            return
+        english = Literal(text, lang="en")
+        if entity not in self.english:
+            stated = [o for o in self.reference.objects(entity, RDFS.label) if getattr(o, "language", None) == "en"]
+            self.english[entity] = stated[0] if stated else english
+        predicate = RDFS.label if self.english[entity] == english else SKOS.altLabel
+        self.fact(row, entity, predicate, english)
+
+    # -- budgets ------------------------------------------------------------------------------
+
+    def appropriating(self, row: FactRow) -> URIRef | None:
+        """The one ministry whose part a project or government figure is, when its words name one."""
+        named = {found.iri for text in (row.subject, row.object) for found in self.ministry_names.find(text)}
+        return next(iter(named)) if len(named) == 1 else None
+
+    def budget_subject(self, row: FactRow, kind: BudgetSubject) -> tuple[URIRef | None, URIRef | None] | None:
+        """(subject, project) of a figure: the program (created if new) and, for a share, its project."""
+        if kind.subject == HKG.Program:
+            project = None
+            if row.project:
+                project = self.project(row.project, row, "the share")
+                if project is None:
+                    return None
+            return self.program(row.subject, row), project
+        if kind.subject is None:
+            return None, None
+        if kind.subject == HKG.IntegratedProject:
+            project = self.project(row.subject, row, "the budget")
+            return (project, None) if project is not None else None
+        subject = self.reference_individual(row, kind.subject)
+        return (subject, None) if subject is not None else None
+
+    def figure(self, row: FactRow) -> None:
         kind = self.budget_subjects.get(row.subject_kind)
         if kind is None:
             self.skip(row, f"budgets whose subject is a {row.subject_kind} stay in the curated file only")
             return
-        subject = self.budget_subject(row, kind)
-        if subject is None:
-            return
         if row.fiscal_year is None or row.amount_yen is None or not row.unit:
-            self.skip(row, "a budget needs a fiscal year, an amount and its unit")
+            self.skip(row, "a budget figure needs a fiscal year, an amount and its unit")
             return
         multiplier = self.lexicon.units.get(normalize(row.unit))
         if multiplier is None:
             self.skip(row, f"{row.unit!r} is not an amount unit of the reference vocabulary")
             return
-        prefix = re.sub(r"(?<!^)(?=[A-Z])", "-", kind.figure.fragment).lower()
-        node = ID[f"{prefix}/{str(subject).rsplit('/', 1)[1]}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
-        label = self.graph.value(subject, RDFS.label) or row.subject
-        self.graph.add((node, RDF.type, kind.figure))
-        self.graph.add(
-            (
-                node,
-                RDFS.label,
-                Literal(f"{label} {row.fiscal_year}年度 {self.kind_labels[kind.figure]}({row.object})", lang="ja"),
-            )
-        )
-        self.graph.add((node, kind.link, subject))
+        stage = self.stages.get(row.stage) if row.stage else self.lexicon.default_stage
+        if stage is None:
+            self.skip(row, f"{row.stage!r} is not a budget stage of the reference vocabulary")
+            return
+        placed = self.budget_subject(row, kind)
+        if placed is None:
+            return
+        subject, project = placed
+        figure_class, link = (HKG.ProgramShare, HKG.shareOfProgram) if project is not None else (kind.figure, kind.link)
+        owner = str(subject).rsplit("/", 1)[1] if subject is not None else "all"
+        node = ID[f"{_kebab(figure_class.fragment)}/{owner}/{row.fiscal_year}/{_digest(row.source_url, row.object)}"]
+        name = row.subject if subject is None else (
+            self.graph.value(subject, RDFS.label) or self.lexicon_label(subject) or self.program_name(row.subject))
+        kind_label = self.kind_labels[figure_class]
+        self.graph.add((node, RDF.type, figure_class))
+        label = f"{name} {row.fiscal_year}年度 {kind_label}({row.object})"
+        self.graph.add((node, RDFS.label, Literal(label, lang="ja")))
+        if link is not None and subject is not None:
+            self.graph.add((node, link, subject))
+        if project is not None:
+            self.graph.add((node, HKG.inProject, project))
         self.graph.add((node, HKG.budgetScope, Literal(row.object)))
+        self.graph.add((node, HKG.budgetStatus, stage))
+        route = self.routes.get(row.predicate)
+        if route is not None:
+            self.graph.add((node, HKG.fundingRoute, route))
+        if kind.subject in (HKG.IntegratedProject, None):
+            ministry = self.appropriating(row)
+            if ministry is not None:
+                self.graph.add((node, HKG.appropriatedBy, ministry))
         self.graph.add((node, HKG.fiscalYear, fiscal_year_iri(row.fiscal_year)))
         self.graph.add((node, HKG.fiscalYearNumber, Literal(row.fiscal_year)))
         self.graph.add((node, HKG.amountYen, Literal(row.amount_yen, datatype=XSD.decimal)))
         self.graph.add((node, HKG.precisionYen, Literal(_precision(row.amount_yen, multiplier), datatype=XSD.decimal)))
-        self.graph.add((node, HKG.statedAmount, Literal(_stated(row.amount_yen, row.unit, multiplier))))
+        self.graph.add((node, HKG.statedAmount, Literal(self.stated_amount(row, multiplier))))
         self.graph.add((node, PROV.wasDerivedFrom, self.source(row)))
         self.graph.add((node, HKG.quote, Literal(row.quote)))
+        self.loaded.append(row)
+
+    def lexicon_label(self, iri: URIRef) -> str | None:
+        labels = [o for o in self.reference.objects(iri, RDFS.label) if getattr(o, "language", None) == "ja"]
+        return str(labels[0]) if labels else None
+
+    def stated_amount(self, row: FactRow, multiplier: Decimal) -> str:
+        """The amount as the row's words or quote write it, else rebuilt in the unit it was stated in."""
+        for text in (row.object, row.quote):
+            for amount in stated_amounts(text, self.lexicon.units):
+                if amount.yen == row.amount_yen and amount.unit == normalize(row.unit):
+                    return amount.stated
+        assert row.amount_yen is not None
+        return _stated(row.amount_yen, row.unit, multiplier)
+
+    # -- statements ---------------------------------------------------------------------------
 
     def link(self, row: FactRow, program: URIRef, key: FactKey) -> None:
         if key.target is None:  # a property without a range (successorOf) links programs to programs here
             self.fact(row, program, key.term, self.program(row.object, row))
             return
+        if key.target == HKG.IntegratedProject:
+            project = self.project(row.object, row, "the listing")
+            if project is not None:
+                self.fact(row, program, key.term, project)
+            return
         target = self.lexicon.lookup(row.object, key.target, row.fiscal_year)
+        qualified = _TRAILING.match(normalize(row.object))
+        if target is None and qualified:  # 腎疾患(慢性腎臓病 CKD): the name before a qualifying parenthesis
+            target = self.lexicon.lookup(qualified.group("name"), key.target, row.fiscal_year)
         if target is None:
             self.skip(row, f"{row.object!r} names no {key.target.fragment} of the reference vocabulary")
             return
-        if key.target == HKG.IntegratedProject:
-            if not self.in_plan_period(target, row.fiscal_year):
-                self.skip(row, "the listing is for a fiscal year outside the plan period of the project of that name")
-                return
         if key.term == HKG.administeredBy:
             self.ministries[program] = target
         self.fact(row, program, key.term, target)
 
     def row(self, row: FactRow) -> None:
         key = self.keys.get(row.predicate)
-        if row.subject_kind == "namesake-program":
+        if row.decision:
+            self.skip(row, row.decision.removeprefix("skip: "))
+        elif row.subject_kind == "namesake-program":
             self.skip(row, "the source describes a different program that shares the name")
-        elif key is not None and key.term == HKG.BudgetFigure:
-            self.budget(row)
+        elif row.stage or (key is not None and key.term == HKG.BudgetFigure):
+            self.figure(row)
+        elif key is not None and key.term in (RDFS.label, HKG.acronym):
+            self.name(row, key)
         elif row.subject_kind != "program":
-            self.skip(row, f"facts whose subject is a {row.subject_kind}, not a program, stay in the curated file only")
+            self.skip(row, f"a {row.predicate} fact about a {row.subject_kind} subject (not a program) stays in the "
+                           "curated file only")
         elif key is None:
             self.skip(row, "a free-text note, not a statement the model holds")
         elif key.target == HKG.OrganizationalUnit:
+            if not _JAPANESE.search(row.object):
+                self.skip(row, "a unit named only in English: units are named by their Japanese name")
+                return
             program = self.program(row.subject, row)
             self.fact(row, program, key.term, self.unit(row, program))
         else:
             self.link(row, self.program(row.subject, row), key)
 
 
+def short_forms(rows: Iterable[FactRow]) -> dict[str, set[str]]:
+    """Subject (match key) → the short forms its acronym rows state."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        if row.predicate == "acronym":
+            found.setdefault(match_key(row.subject), set()).add(match_key(row.object))
+    return found
+
+
 def load_facts(
     rows: Iterable[FactRow] | None = None, known_programs: Iterable[URIRef] = (), lexicon: Lexicon | None = None
 ) -> FactsLoad:
     """The facts graph; ``known_programs`` are programs documents already label (their label is kept)."""
-    loader = _Loader(lexicon or default_lexicon(), set(known_programs))
+    rows = list(read_facts() if rows is None else rows)
+    loader = _Loader(lexicon or default_lexicon(), set(known_programs), short_forms(rows))
     ministry_keys = {key for key, meaning in loader.keys.items() if meaning.term == HKG.administeredBy}
-    ordered = sorted(read_facts() if rows is None else rows, key=lambda r: (r.predicate not in ministry_keys, r.line))
-    for row in ordered:
+    for row in sorted(rows, key=lambda r: (r.predicate not in ministry_keys, r.line)):
         loader.row(row)
     loader.skipped.sort(key=lambda s: s.row.line)
-    return FactsLoad(loader.graph, loader.skipped)
+    loaded = sorted({row.line: row for row in loader.loaded}.values(), key=lambda r: r.line)
+    return FactsLoad(loader.graph, loader.skipped, loaded)

@@ -63,23 +63,34 @@ class Lexicon:
     relisting_statuses: dict[str, URIRef] = field(default_factory=dict)
     periods: dict[URIRef, tuple[int, int | None]] = field(default_factory=dict)
     labelled: dict[str, frozenset[URIRef]] = field(default_factory=dict)
-    budget_statuses: dict[str, URIRef] = field(default_factory=dict)
-    default_status: URIRef | None = None
-    status_codes: dict[URIRef, str] = field(default_factory=dict)
+    stages: tuple[tuple[str, URIRef], ...] = ()
+    default_stage: URIRef | None = None
+    stage_codes: dict[URIRef, str] = field(default_factory=dict)
+
+    def stage_named(self, text: str) -> URIRef | None:
+        """The budget stage the text names first (longest marker at a position), or None when it names none.
+
+        >>> lexicon = default_lexicon()
+        >>> [lexicon.stage_codes[lexicon.stage_named(t)] for t in ("予算額(案)(億円)", "前年度 (R4予算案の括弧内)")]
+        ['draft', 'initial']
+        >>> lexicon.stage_named("事業期間 令和3~11年度") is None
+        True
+        """
+        text = normalize(text)
+        for start in range(len(text)):
+            for marker, stage in self.stages:
+                if text.startswith(marker, start):
+                    return stage
+        return None
 
     def budget_status(self, words: str) -> URIRef:
-        """The stage of the budget process a figure's words name (概算要求額 → request), else the default stage.
-
-        The longest marker found in the words wins, so 予算政府案 is not read as
-        two stages; the markers are the vocabulary's ``hkg:documentMarker`` words.
-        """
-        text = normalize(words)
-        for marker in sorted(self.budget_statuses, key=len, reverse=True):
-            if marker in text:
-                return self.budget_statuses[marker]
-        if self.default_status is None:
+        """The stage a figure's words name (概算要求額 → request), else the default stage (a plain 予算額)."""
+        stage = self.stage_named(words)
+        if stage is None:
+            stage = self.default_stage
+        if stage is None:
             raise ValueError("the reference vocabulary marks no hkg:BudgetStatus as hkg:isDefault")
-        return self.default_status
+        return stage
 
     def relisting_status(self, code: str) -> URIRef:
         """The hkg:RelistingStatus individual whose hkg:code the parser uses for a line's relisting."""
@@ -214,26 +225,25 @@ def build_lexicon(graph: Graph) -> Lexicon:
     )
     relisting = {str(graph.value(status, HKG.code)): status for status in graph.subjects(RDF.type, HKG.RelistingStatus)
                  if isinstance(status, URIRef) and graph.value(status, HKG.code) is not None}
-    stages, default_stage, stage_codes = _budget_statuses(graph)
+    stages, default_stage, stage_codes = _stages(graph)
     return Lexicon(eras, units, routes, default, codes, names, types, _repair_rules(), surfaces, tuple(kinds),
                    _superclasses(graph), relisting, _plan_periods(graph),
                    {key: frozenset(found) for key, found in labelled.items()}, stages, default_stage, stage_codes)
 
 
-def _budget_statuses(graph: Graph) -> tuple[dict[str, URIRef], URIRef | None, dict[URIRef, str]]:
-    """Marker word → stage, the default stage (a plain 予算額) and each stage's code."""
-    markers: dict[str, URIRef] = {}
-    default, codes = None, {}
-    for status in graph.subjects(RDF.type, HKG.BudgetStatus):
-        if not isinstance(status, URIRef):
+def _stages(graph: Graph) -> tuple[tuple[tuple[str, URIRef], ...], URIRef | None, dict[URIRef, str]]:
+    """Budget-stage markers, longest first (so 予算額(案) is read before 予算額), the default stage and codes."""
+    markers, default, codes = [], None, {}
+    for stage in graph.subjects(RDF.type, HKG.BudgetStatus):
+        if not isinstance(stage, URIRef):
             continue
-        codes[status] = str(graph.value(status, HKG.code))
-        for marker in _literals(graph, status, HKG.documentMarker):
-            markers[normalize(marker)] = status
-        flag = graph.value(status, HKG.isDefault)
+        codes[stage] = str(graph.value(stage, HKG.code))
+        markers += [(normalize(marker), stage) for marker in _literals(graph, stage, HKG.documentMarker)]
+        flag = graph.value(stage, HKG.isDefault)
         if flag is not None and bool(flag.toPython()):
-            default = status
-    return markers, default, codes
+            default = stage
+    markers.sort(key=lambda pair: (-len(pair[0]), pair[0]))
+    return tuple(markers), default, codes
 
 
 def _year(node: object) -> int:

@@ -160,7 +160,7 @@ class _Emitter:
 
     def stage(self, status: URIRef | None) -> URIRef:
         """A figure's stage of the budget process; the vocabulary's default when the parser gave none."""
-        return status if status is not None else self.lexicon.budget_status("")
+        return status if status is not None else self.lexicon.budget_status("")  # a deck's 予算額: enacted
 
     def figure(self, node: URIRef, project: URIRef, year: int, route: URIRef, status: URIRef, amount: Amount,
                where: URIRef) -> None:

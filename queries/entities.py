@@ -30,8 +30,9 @@ _PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX hkg:  <https://w3id.org/healthkg/ontology#>
 """
-# Labels name an entity first, then alternative labels (略称), then codes.
-_NAMES = "VALUES (?property ?rank) { (rdfs:label 0) (skos:prefLabel 0) (skos:altLabel 1) (hkg:code 2) }"
+# Labels name an entity first, then alternative labels (略称) and working translations (仮訳), then codes.
+_NAMES = ("VALUES (?property ?rank) { (rdfs:label 0) (skos:prefLabel 0) (skos:altLabel 1)"
+          " (hkg:workingTranslation 1) (hkg:code 2) }")
 _RANKS = (0, 1, 2)
 # Without a class, a name means a thing, not a budget figure, mention or line that quotes its name.
 _QUOTING = "VALUES ?quoting { hkg:BudgetFigure hkg:ConceptMention hkg:SourceLocation }"

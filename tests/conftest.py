@@ -29,12 +29,23 @@ def data_dir() -> Path:
     return DATA
 
 
+BUILD_SECONDS: dict[str, float] = {}
+
+
 @pytest.fixture(scope="session")
 def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     store = tmp_path_factory.mktemp("seed") / "store"
+    start = time.monotonic()
     with ExitStack() as stack:
         report = build(bundled_documents(stack), store)
+    BUILD_SECONDS["seed"] = time.monotonic() - start
     return store, report
+
+
+@pytest.fixture(scope="session")
+def seed_build_seconds(seed_build: tuple[Path, BuildReport]) -> float:
+    """Wall-clock seconds the session's default build took (documents to a written store)."""
+    return BUILD_SECONDS["seed"]
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ def test_entity_parameters_accept_labels_short_forms_and_iris(live_server, proje
 @pytest.mark.parametrize(("name", "params", "error"), [
     ("budget-lines", {"project": "ゲノムデータ基板プロジェクト"}, "closest: ゲノム・データ基盤プロジェクト"),  # a typo
     ("budget-lines", {"project": "ゲノム"}, "closest: ゲノム・データ基盤"),  # part of a name
-    ("budget-lines", {"route": "amed対象"}, "closest: 日本医療研究開発機構対象経費 <"),  # by its label
+    ("budget-lines", {"route": "amed対象"}, "日本医療研究開発機構対象経費 <https://w3id.org/healthkg/id/route-amed>"),
     # a short form two plans' projects share: both offered, by their labels
     ("budget-lines", {"project": "医薬品PJ"}, "names several IntegratedProject entities: 医薬品プロジェクト(第3期) <"),
     ("organisation-roles", {"ministry": "文部省"}, "'文部省' names no Ministry of this graph"),

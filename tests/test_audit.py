@@ -59,6 +59,7 @@ def test_audit_reports_a_share_larger_than_the_whole(seed_build: tuple[Path, Bui
             f"<{budget}> <{HKG.budgetOfProgram}> <{program}> .",
             f'<{budget}> <{HKG.fiscalYearNumber}> "2020"^^<http://www.w3.org/2001/XMLSchema#integer> .',
             f'<{budget}> <{HKG.amountYen}> "500000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+            f"<{budget}> <{HKG.budgetStatus}> <{ID['status-initial']}> .",
             f'<{budget}> <{HKG.precisionYen}> "1000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
             f"<{budget}> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://example.org/test-source> .",
         ]

@@ -148,9 +148,10 @@ def test_domain_preset_folds_budgets_into_attributes(seed_store: Path, domain: n
     # where a 億円-rounded and a 千円-exact source both state one.
     rows = LocalBackend(open_store(seed_store)).select(PREFIXES + """
         SELECT ?program ?year ?amount WHERE {
-          ?b hkg:budgetOfProgram ?program ; hkg:fiscalYearNumber ?year ; hkg:amountYen ?amount ; hkg:precisionYen ?p .
+          ?b hkg:budgetOfProgram ?program ; hkg:fiscalYearNumber ?year ; hkg:amountYen ?amount ; hkg:precisionYen ?p ;
+             hkg:budgetStatus/hkg:code "initial" .
           FILTER NOT EXISTS { ?other hkg:budgetOfProgram ?program ; hkg:fiscalYearNumber ?year ;
-                                     hkg:precisionYen ?finer FILTER(?finer < ?p) }
+                                     hkg:budgetStatus/hkg:code "initial" ; hkg:precisionYen ?finer FILTER(?finer < ?p) }
         }""")["results"]["bindings"]
     assert len(rows) > 20
     for row in rows:

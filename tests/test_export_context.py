@@ -58,7 +58,8 @@ def test_compacting_a_program_description_gives_compact_keys(seed_store: Path) -
     nodes = compacted.get("@graph", [compacted])
     entry = next(n for n in nodes if n["@id"] == program)
     assert "Program" in _as_list(entry["@type"])
-    assert entry["label"] == {"ja": "認知症研究開発事業"}
+    # the document's name (L219) and the official English name a curated fact states (AMED 01/04/003)
+    assert entry["label"] == {"ja": "認知症研究開発事業", "en": "Research and Development Grants for Dementia"}
     assert "id:project-genome-data" in _as_list(entry["partOfProject"])
     assert all(":" not in key or key.startswith("@") for key in entry)  # no full or prefixed IRIs as keys
     lines = [n for n in nodes if n.get("forScheme") == program]

@@ -229,7 +229,9 @@ def test_a_restated_figure_has_one_value_of_each_one_valued_property(restating: 
         str(HKG.amountYen): {"2050000000"},
         str(HKG.precisionYen): {"1000000"},  # 20.50億円: the later document's precision and text
         str(HKG.statedAmount): {"20.50億円"},
-        "http://purl.org/dc/terms/description": {"前年度"},
+        # 前年度 names the figure's stage (the year before's enacted budget), so the later line states no
+        # description of its own and the earlier one's stays
+        "http://purl.org/dc/terms/description": {"大規模ゲノム解析の推進"},
     }
     assert len(values["http://www.w3.org/ns/prov#wasDerivedFrom"]) == 2  # both documents' lines
 

@@ -172,3 +172,39 @@ def test_ontology_and_vocabulary_use_only_anchored_standard_terms() -> None:
         and f":{t.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}`" not in anchors
     }
     assert not unanchored, sorted(unanchored)
+
+
+def _english_in_record(label_in_source: str) -> str:
+    """The English name a reference identifier row quotes: before ' / ' (ROR's ja name) or ' (' (a note)."""
+    return re.split(r" / | \(", label_in_source, maxsplit=1)[0].strip()
+
+
+def test_english_names_in_the_vocabulary_are_names_a_source_states() -> None:
+    """A named body's, project's, plan's or law's English rdfs:label is official: a ROR record or a label_en fact.
+
+    Anything else English is a working translation (hkg:workingTranslation), which no query reads as a name.
+    """
+    import csv
+
+    from healthkg.loaders.facts import read_facts
+
+    records = resources.files("healthkg.data").joinpath("curated/external_ids.tsv").read_text(encoding="utf-8")
+    stated = {_english_in_record(r["label_in_source"]).casefold()
+              for r in csv.DictReader(records.splitlines(), delimiter="\t") if r["verified"] == "yes"}
+    lexicon = default_lexicon()
+    curated = {(lexicon.lookup(r.subject), r.object.casefold()) for r in read_facts() if r.predicate == "label_en"}
+    graph = reference_graph()
+    named = (HKG.Organization, HKG.PolicyFramework, HKG.IntegratedProject, HKG.LawArticle)
+    checked = 0
+    for individual in {s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(str(HKG))}:
+        if not any(lexicon.is_a(individual, kind) for kind in named):
+            continue
+        for label in graph.objects(individual, RDFS.label):
+            if label.language == "en":
+                checked += 1
+                assert str(label).casefold() in stated or (individual, str(label).casefold()) in curated, (
+                    individual, str(label))
+    assert checked >= 15  # ministries, agencies, the National Centers: named by their ROR records or label_en rows
+    for project in graph.subjects(HKG.partOfPlan, None):
+        assert not [label for label in graph.objects(project, RDFS.label) if label.language == "en"], project
+    assert str(graph.value(ID["project-pharmaceuticals"], HKG.workingTranslation)) == "Pharmaceutical Project"

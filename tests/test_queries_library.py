@@ -2,7 +2,8 @@
 
 Sources of the expected figures: "L<n>" is a line of the seed document
 (data/documents/2020-08-04_cas_genome-data-platform-project.md); "facts" is a row of
-data/curated/facts.tsv (subject, predicate, fiscal year). 1億円 = 100,000,000 yen.
+data/curated/facts.tsv (subject, predicate, fiscal year), "facts.tsv:N" its line N.
+1億円 = 100,000,000 yen; 千円 = 1,000 yen.
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ QUESTIONS = [
     "budget-by-ministry", "disease-area-programs", "coverage-matrix", "programs-by-purpose",
     "program-budget-change", "multi-project-programs", "infrastructure-programs", "budget-route-split",
     "disease-area-mappings", "provenance", "label-search", "organisation-roles", "describe",
+    "program-budget-series", "project-budget-series", "program-project-moves", "project-composition",
+    "ministry-project-share", "programs-without-budget",
 ]
+RARE = "難治性疾患実用化研究事業"
+DATA_LIFECOURSE = "データ利活用・ライフコースプロジェクト"
+PHARMA_3 = "医薬品プロジェクト(第3期)"
+REGENERATIVE_3 = "再生・細胞医療・遺伝子治療プロジェクト(第3期)"
+STAGED = [name for name in catalogue() if any(p.name == "stage" for p in catalogue()[name].params)]
 
 
 @pytest.fixture(scope="module")
@@ -179,9 +187,9 @@ def test_program_budget_change_follows_lineage(seed_store: Path) -> None:
           <urn:test:successor> a hkg:Program ; rdfs:label "後継事業"@ja ; hkg:renamedFrom <urn:test:predecessor> .
           <urn:test:predecessor> a hkg:Program ; rdfs:label "前身事業"@ja .
           <urn:test:b1> a hkg:ProgramBudget ; hkg:budgetOfProgram <urn:test:predecessor> ; hkg:fiscalYearNumber 2021 ;
-              hkg:amountYen 100 ; hkg:precisionYen 1 .
+              hkg:amountYen 100 ; hkg:precisionYen 1 ; hkg:budgetStatus <https://w3id.org/healthkg/id/status-initial> .
           <urn:test:b2> a hkg:ProgramBudget ; hkg:budgetOfProgram <urn:test:successor> ; hkg:fiscalYearNumber 2022 ;
-              hkg:amountYen 150 ; hkg:precisionYen 1 .
+              hkg:amountYen 150 ; hkg:precisionYen 1 ; hkg:budgetStatus <https://w3id.org/healthkg/id/status-initial> .
         } }""")
     got = [r for r in rows(store, "program-budget-change", from_year="2021") if r["program"] == "後継事業"]
     assert [(r["via"], r["from_yen"], r["to_yen"], r["change_pct"]) for r in got] == [("前身事業", "100", "150", "50")]
@@ -313,3 +321,136 @@ def test_readme_is_generated_from_the_headers() -> None:
     assert result.exit_code == 0 and result.output == committed
     for name in QUESTIONS:
         assert f"## {name}" in committed
+
+
+# ---- stages: every budget question takes one, the enacted initial budget by default -------------
+
+
+@pytest.mark.parametrize("name", STAGED)
+def test_budget_questions_default_to_the_enacted_initial_budget(name: str) -> None:
+    stage = next(p for p in catalogue()[name].params if p.name == "stage")
+    assert stage.default == "initial" and {"initial", "draft", "request", "supplementary"} <= set(stage.enum)
+
+
+def test_every_question_over_budget_figures_takes_a_stage() -> None:
+    figures = [name for name, query in catalogue().items()
+               if "hkg:amountYen" in query.text and not name.startswith("audit-")]
+    assert figures and set(figures) <= set(STAGED)
+
+
+def test_a_request_is_not_an_enacted_budget(store: Store) -> None:
+    # facts.tsv:389: 再生医療実用化研究事業 FY2023 要求額 3,253,744千円 (request); no enacted figure in the graph
+    initial = rows(store, "program-budget-series", program="再生医療実用化研究事業")
+    request = rows(store, "program-budget-series", program="再生医療実用化研究事業", stage="request")
+    assert initial == []
+    assert [(r["fiscal_year"], r["measure"], yen(r["amount_yen"])) for r in request] == [
+        ("2023", "program", 3_253_744_000)]
+
+
+# ---- landscape questions, answers worked out from facts.tsv rows --------------------------------
+
+
+def test_program_budget_series_keeps_whole_share_and_line_apart(store: Store) -> None:
+    got = {(r["fiscal_year"], r["measure"], r.get("project", ""), r.get("route", "")): yen(r["amount_yen"])
+           for r in rows(store, "program-budget-series", program=RARE)}
+    assert got == {
+        ("2019", "document line", FIRST_PERIOD, "amed"): oku("11.9"),  # L395 <<再掲:ゲノム関連部分>>
+        ("2020", "document line", GENOME, "amed"): 29 * OKU,  # L218
+        ("2020", "program", "", ""): 8_150_809_000,  # facts.tsv:55, 当初予算額 8,150,809千円
+        ("2021", "program", "", ""): 8_150_809_000,  # facts.tsv:56
+        ("2022", "program", "", ""): 7_932_810_000,  # facts.tsv:57
+        ("2023", "program", "", ""): 8_888_553_000,  # facts.tsv:58
+        ("2024", "program", "", ""): 8_544_568_000,  # facts.tsv:59
+        ("2025", "program", "", ""): 8_594_568_000,  # facts.tsv:60
+        ("2025", "share", PHARMA_3, ""): 2_824_811_000,  # facts.tsv:376, PJ区分 医薬品
+        ("2025", "share", REGENERATIVE_3, ""): 1_405_168_000,  # facts.tsv:377
+        ("2025", "share", DATA_LIFECOURSE, ""): 4_364_589_000,  # facts.tsv:378
+    }
+    # the FY2025 shares add up to the whole budget of the same stage: 2,824,811 + 1,405,168 + 4,364,589 = 8,594,568
+    assert sum(v for k, v in got.items() if k[:2] == ("2025", "share")) == got[("2025", "program", "", "")]
+    series = rows(store, "program-budget-series", program=CANCER, from_year="2015", to_year="2018")
+    # facts (9588/1, rounded 億円): 86.6, 80.6, 80, 84.6 for FY2015–2018, the start of the series
+    assert [(r["fiscal_year"], yen(r["amount_yen"])) for r in series] == [
+        ("2015", oku("86.6")), ("2016", oku("80.6")), ("2017", 80 * OKU), ("2018", oku("84.6"))]
+
+
+def test_project_budget_series_never_takes_a_ministrys_part_for_the_total(store: Store) -> None:
+    pharma = {(r["fiscal_year"], r["route"], r.get("ministry", "")): yen(r["amount_yen"])
+              for r in rows(store, "project-budget-series", project="医薬品プロジェクト")}
+    # facts.tsv:526-528 (JGA news, FY2021 budget): AMED 336億, in-house 47億, both 383億, every ministry
+    assert pharma == {("2021", "amed", ""): 336 * OKU, ("2021", "inhouse", ""): 47 * OKU, ("2021", "all", ""): 383 * OKU}
+    draft = rows(store, "project-budget-series", project="医薬品プロジェクト", stage="draft")
+    # facts.tsv:459: 厚生労働省計上分 182億 of the FY2022 予算案: the health ministry's part of a draft
+    assert [(r["fiscal_year"], r["route"], r["ministry"], yen(r["amount_yen"])) for r in draft] == [
+        ("2022", "amed", "厚生労働省", 182 * OKU)]
+    requests = rows(store, "project-budget-series", stage="request")
+    # facts.tsv:261, 460, 461: the health ministry's FY2026 requests for three 3rd-period projects (no route stated)
+    assert {(r["project"], r["period"], r["ministry"], yen(r["amount_yen"]), r.get("route", "")) for r in requests} == {
+        (DATA_LIFECOURSE, "3", "厚生労働省", oku("172.1"), ""),
+        (PHARMA_3, "3", "厚生労働省", oku("191.5"), ""),
+        ("医療機器・ヘルスケアプロジェクト(第3期)", "3", "厚生労働省", oku("17.6"), ""),
+    }
+    genome = {(r["fiscal_year"], r["measure"], r["route"], r.get("ministry", "")): yen(r["amount_yen"])
+              for r in rows(store, "project-budget-series", project=GENOME)}
+    # L203 and L206 declare FY2020's totals; facts.tsv:532 states the health ministry's FY2021 part (前年度, 104億)
+    assert genome == {("2020", "declared", "amed", ""): 175 * OKU, ("2020", "declared", "inhouse", ""): 18 * OKU,
+                      ("2021", "stated", "amed", "厚生労働省"): 104 * OKU}
+
+
+def test_programs_that_moved_from_the_2nd_to_the_3rd_period(store: Store) -> None:
+    moves = {r["program"]: r for r in rows(store, "program-project-moves")}
+    cancer = moves[CANCER]
+    # facts.tsv:15-19 (FY2023, five 2nd-period projects; GD also L217) → facts.tsv:20-22 (FY2026, three 3rd-period ones)
+    assert set(cancer["from_projects"].split(", ")) == {
+        "医薬品プロジェクト", "医療機器・ヘルスケアプロジェクト", "再生・細胞医療・遺伝子治療プロジェクト", GENOME,
+        "疾患基礎研究プロジェクト"}
+    assert set(cancer["to_projects"].split(", ")) == {PHARMA_3, REGENERATIVE_3, DATA_LIFECOURSE}
+    assert cancer["listed_to"] == "2026"
+    # facts.tsv:311 (FY2023 医薬品プロジェクト) → facts.tsv:312 and 488 (FY2026 感染症 PJ, FY2025 感染症プロジェクト)
+    infection = moves["新興・再興感染症に対する革新的医薬品等開発推進研究事業"]
+    assert (infection["from_projects"], infection["to_projects"]) == ("医薬品プロジェクト", "感染症プロジェクト")
+    assert set(infection["listed_to"].split(", ")) == {"2025", "2026"}
+    # a program listed in one period only is not a move
+    assert "再生医療実現拠点ネットワークプログラム" not in moves
+    assert rows(store, "program-project-moves", from_period="1", to_period="3") == []  # 1st-plan projects have no period
+
+
+def test_composition_of_a_3rd_period_project(store: Store) -> None:
+    found = {r["program"]: r for r in rows(store, "project-composition", project=DATA_LIFECOURSE)}
+    assert len(found) == 13  # the programs FY2026 listing rows put under データ利活用・ライフコース (PJ, プロジェクト, …)
+    rare = found[RARE]
+    # FY2025 (the period's first year): its share here 4,364,589千円 (facts.tsv:378) of its whole 8,594,568千円 (:60)
+    assert (rare["fiscal_year"], yen(rare["share_yen"]), yen(rare["program_budget_yen"])) == (
+        "2025", 4_364_589_000, 8_594_568_000)
+    assert set(rare["other_projects"].split(", ")) == {PHARMA_3, REGENERATIVE_3}
+    assert "share_yen" not in found["長寿科学研究開発事業"]  # whole budget 142,714千円 (FY2025), no PJ区分 row
+    assert yen(found["長寿科学研究開発事業"]["program_budget_yen"]) == 142_714_000
+    projects = {r["project"] for r in rows(store, "project-composition")}
+    assert len(projects) == 6  # the 3rd-period projects a source lists programs under (two have none)
+
+
+def test_each_ministrys_share_per_project_and_year(store: Store) -> None:
+    got = {(r["project"], r["fiscal_year"], r["ministry"]): r for r in rows(store, "ministry-project-share")}
+    # FY2020 genome project (L216-L257): MHLW 72億, MEXT 68億, unknown ministry 53億 of 193億
+    assert {k[2]: (yen(r["amount_yen"]), float(r["share_pct"])) for k, r in got.items() if k[:2] == (GENOME, "2020")} == {
+        "厚生労働省": (72 * OKU, 37.3), "文部科学省": (68 * OKU, 35.2), "": (53 * OKU, 27.5)}
+    # FY2025 データ利活用: 難治性 4,364,589 (facts.tsv:378) + がん 4,979,676 (facts.tsv:38), both MHLW programs
+    lifecourse = got[(DATA_LIFECOURSE, "2025", "厚生労働省")]
+    assert (yen(lifecourse["amount_yen"]), int(lifecourse["figures"]), float(lifecourse["share_pct"])) == (
+        9_344_265_000, 2, 100.0)
+    # FY2021 genome project: what a source states as the health ministry's part (facts.tsv:532, 104億), no programs
+    stated = got[(GENOME, "2021", "厚生労働省")]
+    assert yen(stated["stated_yen"]) == 104 * OKU and "amount_yen" not in stated
+    # stages stay apart: the same table for requests shows the FY2023 PJ区分 request (facts.tsv:139)
+    requests = rows(store, "ministry-project-share", stage="request", project=GENOME)
+    assert [(r["fiscal_year"], yen(r["amount_yen"])) for r in requests] == [("2023", 88_888_000)]
+
+
+def test_programs_without_a_budget_figure(store: Store) -> None:
+    nothing = {r["program"]: r for r in rows(store, "programs-without-budget", stage="any")}
+    assert "橋渡し研究プログラム" in nothing and CANCER not in nothing  # no row gives 橋渡し研究プログラム a figure
+    without_initial = {r["program"]: r.get("other_stages", "") for r in rows(store, "programs-without-budget")}
+    # facts.tsv:408: only a FY2019 request (概算要求 34.5億円); facts.tsv:578-580: CiCLE's supplementary funds
+    assert without_initial["先進的医療機器・システム等技術開発事業"] == "request"
+    assert without_initial["医療研究開発革新基盤創成事業"] == "supplementary"
+    assert set(nothing) < set(without_initial)

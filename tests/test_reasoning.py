@@ -123,3 +123,28 @@ def test_missing_java_is_a_clear_build_error(monkeypatch: pytest.MonkeyPatch) ->
         report = assemble(bundled_documents(stack))
     with pytest.raises(BuildError, match="needs Java"):
         check(report)
+
+
+def test_the_one_property_of_each_relationship_holds_however_the_link_is_known(
+    seed_build: tuple[Path, BuildReport], seed_inferred: Graph
+) -> None:
+    """A text mention (mentionsDiseaseArea) is asked as concernsDiseaseArea; every figure has its budgetOf."""
+    union = store_graph(seed_build[1].store)
+    mentioned = set(union.subject_objects(HKG.mentionsDiseaseArea))
+    assert len(mentioned) >= 20
+    assert mentioned <= set(union.subject_objects(HKG.concernsDiseaseArea))
+    # the inferred graph holds the super-property statements nothing asserted
+    assert any(p == HKG.concernsDiseaseArea for _, p, _ in seed_inferred)
+    for specific in (HKG.forScheme, HKG.budgetOfProgram, HKG.budgetOfProject, HKG.shareOfProgram):
+        links = set(union.subject_objects(specific))
+        assert links, specific
+        assert links <= set(union.subject_objects(HKG.budgetOf)), specific
+    # listings, however stated, are asked as partOfProject and seen from the project as hasProgram
+    listed = set(union.subject_objects(HKG.partOfProject))
+    assert {(o, s) for s, o in listed} <= set(union.subject_objects(HKG.hasProgram))
+
+
+def test_a_projects_plan_period_is_inferred(seed_inferred: Graph) -> None:
+    assert (ID["project-3rd-data-lifecourse"], HKG.inPeriod, ID["period-3rd"]) in seed_inferred
+    assert (GENOME, HKG.inPeriod, ID["period-2nd"]) in seed_inferred
+    assert not list(seed_inferred.objects(ID["project-genome-medicine-1st"], HKG.inPeriod))  # the 1st plan has none

@@ -96,6 +96,15 @@ QC_BREAKS = {
         (ID["org-mext"], RDFS.label, Literal("厚生労働省", lang="ja"))
     ),
     "mapping-subject-unknown-violation": lambda g, line, program: g.remove((ID["org-jsps"], RDF.type, None)),
+    # a FY2026 share counted in a 2nd-period project (FY2020–2024)
+    "listing-outside-period-violation": lambda g, line, program: [
+        g.set((first(g, HKG.ProgramShare), p, o))
+        for p, o in ((HKG.inProject, ID["project-pharmaceuticals"]), (HKG.fiscalYearNumber, Literal(2026)))
+    ],
+    # an English name no curated fact states, made up for a program
+    "english-name-unsourced-violation": lambda g, line, program: g.add(
+        (program, RDFS.label, Literal("Innovative Cancer Research", lang="en"))
+    ),
 }
 
 
@@ -191,5 +200,34 @@ def test_curated_budget_shapes_fire_on_a_broken_fixture(seed_graph: Graph, shape
 def test_organisation_budget_shape_fires_without_its_organisation(seed_graph: Graph) -> None:
     graph = Graph()
     graph += seed_graph
-    graph.remove((first(graph, HKG.OrganizationBudget), HKG.budgetOfOrganization, None))
+    budget = ID["organization-budget/test"]  # the seed's only AMED budget row restates a government total
+    graph.add((budget, RDF.type, HKG.OrganizationBudget))
+    graph.add((budget, HKG.budgetScope, Literal("AMED予算")))
+    graph.add((budget, PROV_DERIVED, URIRef("https://example.org/amed")))
     assert "shacl:OrganizationBudget" in {v.check for v in shacl_violations(graph)}
+
+
+LANDSCAPE_BREAKS = {
+    # every figure belongs to exactly one stage of the budget process
+    "BudgetFigure": lambda g: g.remove((first(g, HKG.ProgramShare), HKG.budgetStatus, None)),
+    "ProgramShare": lambda g: g.remove((first(g, HKG.ProgramShare), HKG.inProject, None)),
+    "GovernmentBudget": lambda g: g.add((first(g, HKG.GovernmentBudget), HKG.budgetOf, ID["org-amed"])),
+    # a body no source gives an English name for keeps its working translation
+    "NamedReference": lambda g: g.remove((ID["org-csti"], HKG.workingTranslation, None)),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LANDSCAPE_BREAKS))
+def test_landscape_shapes_fire_on_a_broken_fixture(seed_graph: Graph, shape: str) -> None:
+    graph = Graph()
+    graph += seed_graph
+    LANDSCAPE_BREAKS[shape](graph)
+    assert f"shacl:{shape}" in {v.check for v in shacl_violations(graph)}
+
+
+def test_a_figure_with_two_stages_is_reported(seed_graph: Graph) -> None:
+    graph = Graph()
+    graph += seed_graph
+    graph.add((allocation(graph, "革新的がん医療実用化研究事業", 2020), HKG.budgetStatus, ID["status-request"]))
+    text = "\n".join(map(str, shacl_violations(graph)))
+    assert "exactly one stage of the budget process" in text
