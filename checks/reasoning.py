@@ -135,19 +135,12 @@ def _with_inverses(tbox: Graph, graph: Graph) -> Graph:
 def _super_properties(tbox: Graph) -> dict[URIRef, set[URIRef]]:
     """Each healthkg object or datatype property → its healthkg super-properties (transitively)."""
     properties = _declared(tbox, OWL.ObjectProperty) | _declared(tbox, OWL.DatatypeProperty)
-    direct: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for sub, sup in tbox.subject_objects(RDFS.subPropertyOf):
-        if sub in properties and sup in properties and str(sup).startswith(str(HKG)):
-            direct[URIRef(sub)].add(URIRef(sup))
     closure: dict[URIRef, set[URIRef]] = {}
-    for prop in direct:
-        seen, todo = set(), list(direct[prop])
-        while todo:
-            current = todo.pop()
-            if current not in seen:
-                seen.add(current)
-                todo.extend(direct.get(current, ()))
-        closure[prop] = seen
+    for prop in {sub for sub in tbox.subjects(RDFS.subPropertyOf) if sub in properties}:
+        found = {URIRef(sup) for sup in tbox.transitive_objects(prop, RDFS.subPropertyOf)
+                 if sup != prop and sup in properties and str(sup).startswith(str(HKG))}
+        if found:
+            closure[URIRef(prop)] = found
     return closure
 
 
@@ -196,21 +189,9 @@ def infer(tbox: Graph, abox: Graph) -> ReasoningResult:
 
 
 def _superclasses(tbox: Graph) -> dict[URIRef, set[URIRef]]:
-    parents: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for c, d in tbox.subject_objects(RDFS.subClassOf):
-        if isinstance(c, URIRef) and isinstance(d, URIRef):
-            parents[c].add(d)
-    closure: dict[URIRef, set[URIRef]] = {}
-
-    def up(cls: URIRef) -> set[URIRef]:
-        if cls not in closure:
-            closure[cls] = {cls}
-            for parent in parents.get(cls, ()):
-                closure[cls] |= up(parent)
-        return closure[cls]
-
-    for cls in list(parents):
-        up(cls)
+    """Each class with a superclass → itself and every class above it; other classes → nothing."""
+    classes = {c for c in tbox.subjects(RDFS.subClassOf) if isinstance(c, URIRef)}
+    closure = {c: {d for d in tbox.transitive_objects(c, RDFS.subClassOf) if isinstance(d, URIRef)} for c in classes}
     return defaultdict(set, closure)
 
 

@@ -264,20 +264,10 @@ def _plan_periods(graph: Graph) -> dict[URIRef, tuple[int, int | None]]:
 
 
 def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:
-    direct: dict[URIRef, set[URIRef]] = {}
-    for sub, sup in graph.subject_objects(RDFS.subClassOf):
-        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
-            direct.setdefault(sub, set()).add(sup)
-    closure: dict[URIRef, set[URIRef]] = {}
-    for cls in direct:
-        seen, todo = set(), list(direct[cls])
-        while todo:
-            current = todo.pop()
-            if current not in seen:
-                seen.add(current)
-                todo.extend(direct.get(current, ()))
-        closure[cls] = seen
-    return closure
+    """Each class → every class it is a subclass of, through any number of rdfs:subClassOf steps."""
+    classes = {sub for sub in graph.subjects(RDFS.subClassOf) if isinstance(sub, URIRef)}
+    return {cls: {sup for sup in graph.transitive_objects(cls, RDFS.subClassOf) if isinstance(sup, URIRef)} - {cls}
+            for cls in classes}
 
 
 @cache
