@@ -42,7 +42,12 @@ TRIM_AFTER_CPU_SECONDS = 0.05  # a query that computed this long has freed enoug
 
 
 class Executor(Protocol):
-    """Runs a request against a snapshot and hands back its answer under a deadline."""
+    """Runs a request against a snapshot and hands back its answer under a deadline.
+
+    ``isolated``: evaluations cannot touch the caller's memory (so an update can be rehearsed).
+    """
+
+    isolated: bool
 
     def run(self, snapshot: Snapshot, request: Request, timeout: float) -> Answer:
         """The answer once complete or large enough to stream; raises the evaluation's error or QueryTimeout."""
@@ -127,9 +132,13 @@ class _Channel:
 class ThreadExecutor:
     """A pool of ``workers`` daemon threads evaluating requests against deadlines."""
 
-    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None) -> None:
+    isolated = False
+
+    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None,
+                 result_bytes: int | None = None) -> None:
         self.workers = workers
         self.buffer_bytes = buffer_bytes
+        self.result_bytes = result_bytes
         self.on_timeout = on_timeout
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -160,7 +169,7 @@ class ThreadExecutor:
             started.set()
             cpu = time.thread_time()
             try:
-                truncated = evaluate(backend, request, channel)
+                truncated = evaluate(backend, request, channel, self.result_bytes)
                 channel.finish("done", truncated)
             except Cancelled:
                 return

@@ -77,7 +77,7 @@ def _ready(port: int) -> bool:
         connection.close()
 
 
-def serve_in_process(config: Mapping[str, Any], log: Path, threads: int = 4) -> Iterator[LiveServer]:
+def serve_in_process(config: Mapping[str, Any], log: Path, workers: int | None = None) -> Iterator[LiveServer]:
     """``healthkg serve`` in a process of its own, as users run it, until the generator is closed.
 
     ``config`` holds the app's settings (``STORE_PATH`` and any other), passed as
@@ -91,7 +91,7 @@ def serve_in_process(config: Mapping[str, Any], log: Path, threads: int = 4) -> 
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(HEALTHKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
-             "--threads", str(threads)],
+             *(["--workers", str(workers)] if workers else [])],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )
     try:
@@ -121,8 +121,8 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
     """Serve a store with any settings on 127.0.0.1 for one test; every server stops afterwards."""
     running: list[Iterator[LiveServer]] = []
 
-    def start(config: Mapping[str, Any], threads: int = 4) -> LiveServer:
-        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", threads)
+    def start(config: Mapping[str, Any], workers: int | None = None) -> LiveServer:
+        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", workers)
         running.append(server)
         return next(server)
 
