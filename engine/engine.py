@@ -129,7 +129,7 @@ class Engine:
 
     def select(self, text: str, snapshot: Snapshot | None = None) -> dict[str, Any]:
         """The SPARQL JSON results of a SELECT or ASK, through :meth:`run` like any other query."""
-        return json.loads(self.run(Query(text, results_format="json"), snapshot=snapshot).read())  # type: ignore[no-any-return]
+        return json.loads(self.run(Query(text, results_format="json"), snapshot=snapshot).read())
 
     def read_graph(self, request: GraphRead) -> Answer:
         """One graph of the embedded store as it is stored, under the request's deadline."""

@@ -423,9 +423,9 @@ class _Stream:
                 return
             else:
                 self.finished = True
-                error = pickle.loads(payload)
-                log.error("query failed while its result was streaming: %s", error)
-                raise StreamAborted(f"query failed while streaming: {error}")
+                failure = pickle.loads(payload)
+                log.error("query failed while its result was streaming: %s", failure)
+                raise StreamAborted(f"query failed while streaming: {failure}")
 
     def close(self) -> None:
         """The caller stopped reading (a client gone): an evaluator still writing is replaced."""

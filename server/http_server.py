@@ -37,7 +37,7 @@ def _ask_master_to_reload() -> None:
     os.kill(os.getppid(), signal.SIGHUP)
 
 
-class HealthkgServer(BaseApplication):  # type: ignore[misc]
+class HealthkgServer(BaseApplication):
     """gunicorn with the healthkg app preloaded and the hooks that give each worker its evaluator."""
 
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ class Metrics:
         self._lock = multiprocessing.get_context("fork").Lock()
         self.endpoints: list[str] = []
         self._index: dict[str, int] = {}
-        self._values: memoryview | None = None
+        self._values: memoryview[float] | None = None
 
     def bind(self, endpoints: Iterable[str]) -> None:
         """Allocate the shared counters for these endpoints (plus ``unmatched``); before any worker forks."""
@@ -97,9 +97,9 @@ class Metrics:
         if snapshot:
             size = self._requests_size()
             for slot in (i for i in range(size) if snapshot[i]):
-                endpoint, rest = divmod(slot, len(METHODS) * len(STATUSES))
+                where, rest = divmod(slot, len(METHODS) * len(STATUSES))
                 method, status = divmod(rest, len(STATUSES))
-                lines.append(f'healthkg_http_requests_total{{endpoint="{_label(self.endpoints[endpoint])}",'
+                lines.append(f'healthkg_http_requests_total{{endpoint="{_label(self.endpoints[where])}",'
                              f'method="{METHODS[method]}",status="{status + STATUSES.start}"}} {int(snapshot[slot])}')
         lines += ["# HELP healthkg_http_request_duration_seconds Time to the last byte of the response.",
                   "# TYPE healthkg_http_request_duration_seconds histogram"]

@@ -37,4 +37,4 @@ def services_of(app: Flask) -> Services:
 
 def services() -> Services:
     """The services of the app handling the current request."""
-    return services_of(current_app)  # type: ignore[arg-type]
+    return services_of(current_app)
