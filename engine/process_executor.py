@@ -52,7 +52,7 @@ from healthkg.engine.errors import (
 )
 from healthkg.engine.evaluation import evaluate
 from healthkg.engine.executor import TRIM_AFTER_CPU_SECONDS, release_memory
-from healthkg.engine.formats import format_named
+from healthkg.engine.formats import Format, format_named
 from healthkg.engine.requests import Answer, Request, UpdateRehearsal
 from healthkg.engine.results import CHUNK_BYTES
 from healthkg.engine.served_graph import Snapshot
@@ -100,8 +100,8 @@ class _FrameSink:
             self.channel.sendall(b"".join(self.parts))
             self.parts, self.size = [], 0
 
-    def start(self, fmt: object) -> None:
-        self._frame(START, fmt.name.encode())  # type: ignore[attr-defined]
+    def start(self, fmt: Format) -> None:
+        self._frame(START, fmt.name.encode())
 
     def write(self, chunk: bytes) -> None:
         self._frame(DATA, chunk)
@@ -267,7 +267,6 @@ class ProcessExecutor:
         self.limits = limits
         self.on_timeout = on_timeout
         self._child: _Child | None = None
-        self.spawned = 0  # evaluators forked so far (the first and every replacement)
 
     def start(self, snapshot: Snapshot) -> None:
         """Fork the evaluator now (a server worker does this when it starts), not at the first request."""
@@ -294,7 +293,6 @@ class ProcessExecutor:
             finally:
                 os._exit(code)
         child.close()
-        self.spawned += 1
         self._child = _Child(pid, parent, snapshot)
         return self._child
 
@@ -308,10 +306,18 @@ class ProcessExecutor:
         child.channel.close()
 
     def _ready(self, snapshot: Snapshot) -> _Child:
+        """The evaluator for ``snapshot``: a new one if there is none, it is of another graph, or it died idle
+        (then no request was lost with it)."""
         child = self._child
-        if child is None or child.snapshot is not snapshot:
-            child = self._replace(snapshot)
-        return child
+        if child is not None and child.snapshot is snapshot:
+            try:
+                if os.waitpid(child.pid, os.WNOHANG) == (0, 0):
+                    return child
+            except ChildProcessError:
+                pass
+            child.channel.close()
+            self._child = None
+        return self._replace(snapshot)
 
     def run(self, snapshot: Snapshot, request: Request, timeout: float) -> Answer:
         """Send ``request`` to the evaluator and read its answer until complete, large enough to stream, or late."""
