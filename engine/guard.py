@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import accumulate
 
 from healthkg.engine.errors import QueryRefused, ServiceNotAllowed
-from healthkg.engine.query_form import CACHED_TEXT_CHARS, significant_tokens
+from healthkg.engine.query_form import shape, significant_tokens
 
 OPENING = frozenset("{([")
 CLOSING = frozenset("})]")
@@ -31,6 +31,8 @@ FETCHING = ("SERVICE", "LOAD")
 ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
+_NOT_BRACKET = re.compile(r"[^{}()\[\]]+")
+_FETCHING_WORD = re.compile(r"(?<![\w$?])(?:SERVICE|LOAD)(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,43 +50,47 @@ def _iri(token: str) -> str:
 
 
 def check(text: str, limits: QueryLimits, endpoints: frozenset[str] = frozenset()) -> None:
-    """Raise :class:`QueryRefused` past a limit, :class:`ServiceNotAllowed` for a target not in ``endpoints``."""
+    """Raise :class:`QueryRefused` past a limit, :class:`ServiceNotAllowed` for a target not in ``endpoints``.
+
+    Most texts are checked on their template (comments gone, strings and IRIs replaced: read once
+    and cached for the engine anyway) with a few C-level counts; the token-by-token reading runs only
+    for a text long enough to have too many terms, with enough brackets to nest too deep, or that
+    names SERVICE or LOAD.
+    """
     if len(text) > limits.max_chars:
         raise QueryRefused(f"the text has {len(text):,} characters; this server takes at most "
                            f"{limits.max_chars:,} (MAX_QUERY_CHARS)")
-    if len(text) <= CACHED_TEXT_CHARS:
-        _cached_scan(text, limits, endpoints)
-    else:
-        _scan(text, limits, endpoints)
+    template = shape(text).template
+    if len(template) > limits.max_tokens:  # every term or symbol is at least one character of the template
+        _count(text, limits)
+    if sum(template.count(bracket) for bracket in OPENING) > limits.max_depth:
+        _depth(template, limits)
+    if _FETCHING_WORD.search(template):
+        _targets(text, endpoints)
 
 
-@lru_cache(maxsize=1024)
-def _cached_scan(text: str, limits: QueryLimits, endpoints: frozenset[str]) -> None:
-    """A text checked by the server and again by the engine is read once; only texts that pass are
-    remembered (an exception is not cached)."""
-    _scan(text, limits, endpoints)
+def _count(text: str, limits: QueryLimits) -> None:
+    for count, _ in enumerate(significant_tokens(text), start=1):
+        if count > limits.max_tokens:
+            raise QueryRefused(f"the text has more than {limits.max_tokens:,} terms and symbols; this server takes "
+                               f"at most {limits.max_tokens:,} (MAX_QUERY_TOKENS)")
 
 
-def _scan(text: str, limits: QueryLimits, endpoints: frozenset[str]) -> None:
-    """One pass over the tokens: count, nesting, declared prefixes and the targets of SERVICE and LOAD."""
+def _depth(template: str, limits: QueryLimits) -> None:
+    """The deepest nesting of brackets outside strings, IRIs and comments (the template has none of those)."""
+    brackets = _NOT_BRACKET.sub("", template)
+    if max(accumulate(1 if b in OPENING else -1 for b in brackets), default=0) > limits.max_depth:
+        raise QueryRefused(f"brackets nest deeper than {limits.max_depth} levels; this server takes at "
+                           f"most {limits.max_depth} (MAX_QUERY_DEPTH)")
+
+
+def _targets(text: str, endpoints: frozenset[str]) -> None:
+    """Every SERVICE and LOAD target, resolved through the PREFIX declarations before it, must be allowed."""
     prefixes: dict[str, str | None] = {}
-    depth = count = 0
     fetching: str | None = None  # the keyword whose target comes next
     declaring: str | None = None  # the prefix name whose IRI comes next
     tokens = significant_tokens(text)
     for kind, value in tokens:
-        count += 1
-        if count > limits.max_tokens:
-            raise QueryRefused(f"the text has more than {limits.max_tokens:,} terms and symbols; this server takes "
-                               f"at most {limits.max_tokens:,} (MAX_QUERY_TOKENS)")
-        if kind == "other":
-            if value in OPENING:
-                depth += 1
-                if depth > limits.max_depth:
-                    raise QueryRefused(f"brackets nest deeper than {limits.max_depth} levels; this server takes at "
-                                       f"most {limits.max_depth} (MAX_QUERY_DEPTH)")
-            elif value in CLOSING:
-                depth -= 1
         if declaring is not None:
             prefixes[declaring] = _iri(value) if kind == "iri" and ABSOLUTE.match(_iri(value)) else None
             declaring = None
@@ -97,7 +103,6 @@ def _scan(text: str, limits: QueryLimits, endpoints: frozenset[str]) -> None:
             fetching = value.upper()
         elif kind == "word" and value.upper() == "PREFIX":
             following_kind, following = next(tokens, ("", ""))
-            count += 1
             # An unreadable declaration declares nothing: a name it was meant to give is then refused.
             declaring = following[:-1] if following_kind == "pname" and following.endswith(":") else None
     if fetching is not None:
