@@ -1,4 +1,8 @@
-"""Where evaluations run: worker threads that the caller waits for, never longer than its deadline.
+"""Evaluations in worker threads of this process: for embedding the engine and for tests (``ISOLATION=thread``).
+
+The server evaluates in processes it can kill (:mod:`healthkg.engine.process_executor`); this
+executor is what runs when that is not possible or not wanted, and prices containment in the
+benchmark. Its limits are the ones described here.
 
 pyoxigraph cannot cancel a running query, but it releases the GIL while it
 evaluates, so the evaluation runs in a worker thread and the caller only waits
@@ -6,8 +10,7 @@ for its output. At the deadline the caller gets :class:`QueryTimeout` and the
 cancel flag is set; the worker stops at its next chunk of output (or when
 pyoxigraph hands control back), and the process goes on serving everyone else.
 A thread cannot be killed, so a query that computes long without output keeps
-its worker (and a core) until it ends: an executor whose workers are processes
-can kill them instead, behind the same :class:`Executor` interface.
+its worker (and a core) until it ends, and a crash inside the store ends the process.
 
 An answer is held back until it is complete or exceeds ``buffer_bytes``, so
 that small answers get a length and any error a proper status. Larger ones
