@@ -12,7 +12,8 @@ All servers are loaded at once and measured in rotating order, round by round (a
 
 Usage: ``python bench/contained.py --size 1M`` (Markdown on stdout, JSON beside the servers' logs).
 Engines: ``healthkg-w<N>`` (N workers, evaluator processes: the default layout), ``healthkg-thread-w<N>``
-(evaluation in a thread of the worker: no containment, to price it), ``oxigraph-memory``.
+(evaluation in a thread of the worker: no containment, to price it), ``oxigraph-memory``, and ``baseline``:
+the ``healthkg`` command given with ``--baseline-bin`` (another checkout's), served with its own defaults.
 """
 
 from __future__ import annotations
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one burst")
     parser.add_argument("--analytical-rounds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--baseline-bin", type=Path, help="the healthkg command of another checkout, as `baseline`")
     parser.add_argument("--out", type=Path, default=HERE / "out" / f"contained-{datetime.now():%Y%m%dT%H%M%S}")
     args = parser.parse_args(argv)
     out = args.out.resolve()
@@ -230,8 +232,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in [e for e in args.engines.split(",") if e]:
             workdir = out / "work" / name
             workdir.mkdir(parents=True, exist_ok=True)
-            servers[name] = (start_oxigraph_memory(data, workdir) if name == "oxigraph-memory"
-                             else start_healthkg(name, store, workdir))
+            if name == "oxigraph-memory":
+                servers[name] = start_oxigraph_memory(data, workdir)
+            elif name == "baseline":
+                servers[name] = _spawn(name, [str(args.baseline_bin), "serve", "--store", str(store), "--host",
+                                              "127.0.0.1", "--port", "{port}"], "/sparql", workdir)
+            else:
+                servers[name] = start_healthkg(name, store, workdir)
         engines = list(servers)
         record["pss_start_kib"] = {name: pss_kib(server.pid) for name, server in servers.items()}
         programs = [b["program"]["value"] for b in json.loads(floor.run(workload.sample.text))["results"]["bindings"]]

@@ -74,6 +74,9 @@ def check(config: Mapping[str, Any]) -> None:
                  "MAX_QUERY_DEPTH", "WORKER_TIMEOUT"):
         if not float(config[name]) > 0:
             raise ConfigError(f"{name} must be positive, not {config[name]!r}")
+    if float(config["WORKER_TIMEOUT"]) <= float(config["QUERY_TIMEOUT"]):
+        raise ConfigError("WORKER_TIMEOUT must exceed QUERY_TIMEOUT: gunicorn would kill a worker waiting for a "
+                          "query before the query's own deadline answers its client")
     service_endpoints(config)
 
 
