@@ -11,7 +11,8 @@ All servers are loaded at once and measured in rotating order, round by round (a
 * ``fork``: the cost of forking an evaluator from a worker holding the store (what a replacement pays).
 
 Usage: ``python bench/contained.py --size 1M`` (Markdown on stdout, JSON beside the servers' logs).
-Engines: ``healthkg-w<N>`` (N workers, evaluator processes: the default layout), ``healthkg-thread-w<N>``
+Engines: ``healthkg-w<N>`` (N workers, evaluator processes: the default layout), ``healthkg-keep-w<N>`` (the
+same, evaluators never replaced for the store pages they copied), ``healthkg-thread-w<N>``
 (evaluation in a thread of the worker: no containment, to price it), ``oxigraph-memory``, and ``baseline``:
 the ``healthkg`` command given with ``--baseline-bin`` (another checkout's), served with its own defaults.
 """
@@ -181,6 +182,8 @@ def cpu_seconds(root: int) -> float:
 def start_healthkg(name: str, store: Path, workdir: Path) -> Server:
     workers = name.rsplit("-w", 1)[1]
     env = {"HEALTHKG_ISOLATION": '"thread"' if "-thread" in name else '"process"', "HEALTHKG_RELOAD_INTERVAL": "0"}
+    if "-keep" in name:  # evaluators keep their copies of the store's pages (no retirement for memory)
+        env["HEALTHKG_EVALUATOR_PRIVATE_MEMORY"] = "100000"
     return _spawn(name, [str(BIN / "healthkg"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port",
                          "{port}", "--workers", workers], "/sparql", workdir, env=env)
 

@@ -77,7 +77,8 @@ class EvaluatorLimits:
     result_bytes: int = 256 * MiB  # bytes of one answer (MAX_RESULT_BYTES)
     buffer_bytes: int = MiB  # answers up to this size are handed over whole (STREAM_BUFFER_BYTES)
     stack_bytes: int = 256 * MiB  # the evaluation thread's stack: virtual, touched only as deep as a parse goes
-    private_bytes: int = 64 * MiB  # pages of its own (copies of the shared store) past which an evaluator retires
+    private_bytes: int = 64 * MiB  # pages of its own (copies of the shared store) past which it retires
+    # (EVALUATOR_PRIVATE_MEMORY)
 
 
 # The evaluator's side.
@@ -286,6 +287,7 @@ class ProcessExecutor:
         self.limits = limits
         self.on_timeout = on_timeout
         self._child: _Child | None = None
+        self._retiring = False  # the evaluator asked to be replaced: done by tidy(), or before the next request
 
     def start(self, snapshot: Snapshot) -> None:
         """Fork the evaluator now (a server worker does this when it starts), not at the first request."""
@@ -298,6 +300,7 @@ class ProcessExecutor:
 
     def _replace(self, snapshot: Snapshot) -> _Child:
         self.stop()
+        self._retiring = False
         parent, child = socket.socketpair()
         worker = os.getpid()
         pid = os.fork()
@@ -324,11 +327,22 @@ class ProcessExecutor:
         _reap(child.pid)
         child.channel.close()
 
+    @property
+    def evaluator(self) -> int | None:
+        """The pid of the current evaluator process, if one is running."""
+        return None if self._child is None else self._child.pid
+
+    def tidy(self) -> None:
+        """Replace an evaluator that asked to retire; the server calls this once a response has gone out,
+        so the fork is paid between requests rather than by one."""
+        if self._retiring and self._child is not None:
+            self._replace(self._child.snapshot)
+
     def _ready(self, snapshot: Snapshot) -> _Child:
-        """The evaluator for ``snapshot``: a new one if there is none, it is of another graph, or it died idle
-        (then no request was lost with it)."""
+        """The evaluator for ``snapshot``: a new one if there is none, it is of another graph, it asked to
+        retire, or it died idle (then no request was lost with it)."""
         child = self._child
-        if child is not None and child.snapshot is snapshot:
+        if child is not None and child.snapshot is snapshot and not self._retiring:
             try:
                 if os.waitpid(child.pid, os.WNOHANG) == (0, 0):
                     return child
@@ -378,7 +392,7 @@ class ProcessExecutor:
         if isinstance(request, UpdateRehearsal):
             self.stop()
         elif payload[1]:
-            self._replace(snapshot)
+            self._retiring = True
 
     def _next(self, frames: _Frames, deadline: float, child: _Child, snapshot: Snapshot,
               timeout: float) -> tuple[bytes, bytes]:
@@ -444,7 +458,7 @@ class _Stream:
                 self.finished = True
                 self.answer.truncated = bool(payload[0])
                 if payload[1]:
-                    self.executor._replace(self.snapshot)
+                    self.executor._retiring = True
                 return
             else:
                 self.finished = True

@@ -51,6 +51,7 @@ class HealthkgServer(BaseApplication):
         if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no shared control socket per user
             self.cfg.set("control_socket_disable", True)
         self.cfg.set("post_fork", self._post_fork)
+        self.cfg.set("post_request", self._post_request)
         self.cfg.set("worker_exit", self._worker_exit)
         self.cfg.set("on_reload", self._on_reload)
 
@@ -61,6 +62,12 @@ class HealthkgServer(BaseApplication):
         engine = services_of(self.application).engine
         engine.graph.on_new_build = _ask_master_to_reload
         engine.start()
+
+    def _post_request(self, worker: Any, request: Any, environ: Any, response: Any) -> None:
+        """Between requests: an evaluator that asked to retire is replaced now, not by the next request."""
+        tidy = getattr(services_of(self.application).engine.executor, "tidy", None)
+        if tidy is not None:
+            tidy()
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         engine = services_of(self.application).engine

@@ -130,3 +130,27 @@ def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> N
     cache.put(("c",), CachedAnswer(JSON, b"ab", False))
     assert cache.size == 6
     assert (cache.hits, cache.misses) == (3, 2)
+
+
+def test_an_evaluator_that_copied_much_of_the_store_is_replaced_between_requests(seed_store: Path) -> None:
+    """Reads of pyoxigraph's in-memory store write to its pages, so an evaluator that scanned it holds a copy;
+    past its allowance it is replaced by a fresh fork (sharing the store again) once the answer is out."""
+    from healthkg.engine.process_executor import ProcessExecutor
+
+    engine = Engine(EngineSettings(seed_store, isolation="process", private_bytes=1))
+    executor = engine.executor
+    assert isinstance(executor, ProcessExecutor)
+    engine.start()
+    first = executor.evaluator
+    cheap = engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False)
+    executor.tidy()
+    assert cheap.body == b'{"head":{},"boolean":true}' and executor.evaluator == first  # cheap: not even looked at
+    scan = ("PREFIX hkg: <https://w3id.org/healthkg/ontology#> "
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a hkg:Program . ?e a hkg:IntegratedProject }")
+    assert int(json.loads(engine.run(Query(scan), use_cache=False).body)["results"]["bindings"][0]["n"]["value"]) > 0
+    assert executor.evaluator == first  # the answer came from it; it is replaced afterwards
+    executor.tidy()
+    assert executor.evaluator not in (None, first)
+    assert not Path(f"/proc/{first}").exists()
+    assert engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False).body == b'{"head":{},"boolean":true}'
+    executor.stop()
