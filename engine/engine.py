@@ -54,7 +54,8 @@ class EngineSettings:
     # "thread": in worker threads of this process, which a runaway query keeps busy (for embedding and tests).
     isolation: str = "thread"
     memory_bytes: int = 1024 * MiB  # per evaluation, beyond the store ("process" only)
-    private_bytes: int = 64 * MiB  # an evaluator's own copies of store pages, past which it is replaced
+    private_bytes: int = 64 * MiB  # an evaluator's own copies of store pages, past which it is replaced …
+    copy_seconds: float = 30.0  # … once no scan came for this long
     result_bytes: int = 256 * MiB  # bytes of one answer
     limits: QueryLimits = QueryLimits()
     service_endpoints: frozenset[str] = frozenset()  # what SERVICE and LOAD may call; empty: nothing
@@ -91,7 +92,8 @@ class Engine:
         if settings.isolation == "process":
             self.executor = ProcessExecutor(EvaluatorLimits(settings.memory_bytes, settings.result_bytes,
                                                             settings.buffer_bytes,
-                                                            private_bytes=settings.private_bytes), on_timeout)
+                                                            private_bytes=settings.private_bytes,
+                                                            copy_seconds=settings.copy_seconds), on_timeout)
         elif settings.isolation == "thread":
             self.executor = ThreadExecutor(settings.workers, settings.buffer_bytes, on_timeout, settings.result_bytes)
         else:

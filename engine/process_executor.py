@@ -78,7 +78,8 @@ class EvaluatorLimits:
     buffer_bytes: int = MiB  # answers up to this size are handed over whole (STREAM_BUFFER_BYTES)
     stack_bytes: int = 256 * MiB  # the evaluation thread's stack: virtual, touched only as deep as a parse goes
     private_bytes: int = 64 * MiB  # pages of its own (copies of the shared store) past which it retires
-    # (EVALUATOR_PRIVATE_MEMORY)
+    # (EVALUATOR_PRIVATE_MEMORY) once no scan came for copy_seconds (EVALUATOR_COPY_SECONDS)
+    copy_seconds: float = 30.0
 
 
 # The evaluator's side.
@@ -166,6 +167,7 @@ def _serve(channel: socket.socket, backend: LocalBackend | RemoteBackend, limits
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
     served = 0
+    copied_at: float | None = None  # when an evaluation last left this evaluator holding much of the store
     while True:
         header = _receive(channel, MESSAGE.size)
         if header is None:
@@ -187,14 +189,20 @@ def _serve(channel: socket.socket, backend: LocalBackend | RemoteBackend, limits
         except BaseException as error:
             sink.fail(error)
             continue
-        retire = False
         served += 1
-        if time.process_time() - used >= TRIM_AFTER_CPU_SECONDS or served % CHECK_EVERY == 0:
+        expensive = time.process_time() - used >= TRIM_AFTER_CPU_SECONDS
+        retire = False
+        if expensive or served % CHECK_EVERY == 0:
             release_memory()
-            # An evaluator retires (the worker forks a fresh one, sharing the store again) once it holds its
-            # own copy of much of the store, or kept more than half its allowance, before the limit bites.
-            retire = (_private_dirty() > limits.private_bytes
-                      or _statm_size() - baseline > limits.memory_bytes // 2)
+            # Past half its allowance an evaluator retires at once, before the limit bites a later query.
+            retire = _statm_size() - baseline > limits.memory_bytes // 2
+            if _private_dirty() > limits.private_bytes:
+                copied_at = time.monotonic() if expensive or copied_at is None else copied_at
+        # One holding its own copy of much of the store keeps it while scans keep coming (copying it again
+        # would cost each of them), and retires once none came for copy_seconds: the worker forks a fresh one,
+        # sharing the store again.
+        if copied_at is not None and not expensive and time.monotonic() - copied_at > limits.copy_seconds:
+            retire = True
         sink.end(truncated, retire)
 
 

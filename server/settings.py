@@ -30,9 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_MAX_REQUESTS": 20_000,  # requests a worker serves before it is replaced (0: never; always 0 with writes)
     "QUERY_TIMEOUT": 30.0,  # seconds per query, then 503 and the evaluation is killed
     "QUERY_MEMORY": 1024,  # MiB one evaluation may allocate beyond the store, then 503
-    # MiB of store pages an evaluator may have copied (reads of pyoxigraph's in-memory store write to them)
-    # before it is replaced by a fresh fork sharing the store again: memory against the time to copy again.
+    # Reads of pyoxigraph's in-memory store write to its pages, so an evaluator that scans it copies them. One
+    # holding more than EVALUATOR_PRIVATE_MEMORY MiB of its own is replaced by a fresh fork sharing the store
+    # again once no scan came for EVALUATOR_COPY_SECONDS: memory between bursts, speed within them.
     "EVALUATOR_PRIVATE_MEMORY": 64,
+    "EVALUATOR_COPY_SECONDS": 30.0,
     "MAX_RESULT_BYTES": 256 * MiB,  # bytes of one answer, then it is cut off (503 before the first byte)
     "MAX_ROWS": 100_000,  # rows (or triples) per /sparql result, then cut with a Healthkg-Truncated header
     "MAX_CONTENT_LENGTH": 16 * MiB,  # request bodies, then 413
@@ -117,6 +119,7 @@ def engine_settings(config: Mapping[str, Any]) -> EngineSettings:
         isolation=str(config["ISOLATION"]),
         memory_bytes=int(float(config["QUERY_MEMORY"]) * MiB),
         private_bytes=int(float(config["EVALUATOR_PRIVATE_MEMORY"]) * MiB),
+        copy_seconds=float(config["EVALUATOR_COPY_SECONDS"]),
         result_bytes=int(config["MAX_RESULT_BYTES"]),
         limits=QueryLimits(int(config["MAX_QUERY_CHARS"]), int(config["MAX_QUERY_TOKENS"]),
                            int(config["MAX_QUERY_DEPTH"])),
