@@ -12,7 +12,7 @@ SOURCES := setup.cfg pyproject.toml
 INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/*.py ontology/vocab/*.ttl \
 	ontology/qc/*.rq loaders/*.py loaders/*.tsv checks/*.py engine/store.py cli/pipeline.py)
 
-.PHONY: install install-test serve build test lint bench clean browser graphviz vendor node
+.PHONY: install install-test serve build test lint typecheck bench clean browser graphviz vendor node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,7 +75,15 @@ serve: build
 lint: install-test
 	$(BIN)/ruff check .
 
-test: lint browser graphviz
+# mypy on the engine and the server. The healthkg.* namespace maps top-level folders (setup.cfg package_dir),
+# which mypy cannot follow through the editable install, so they are linked into one tree for it.
+TYPECHECK := $(VENV)/typecheck
+typecheck: install-test
+	@mkdir -p $(TYPECHECK)/healthkg
+	@for d in checks cli data engine loaders ontology queries server; do ln -sfn "$(CURDIR)/$$d" $(TYPECHECK)/healthkg/$$d; done
+	MYPYPATH=$(TYPECHECK) $(BIN)/mypy -p healthkg.engine -p healthkg.server
+
+test: lint typecheck browser graphviz
 	$(BIN)/pytest
 
 # The benchmark, never part of `make test` (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k,1M --repeat 3"

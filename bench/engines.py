@@ -120,7 +120,7 @@ def start_healthkg(data: Path, workdir: Path, *, in_memory: bool = True) -> Serv
     store, write_seconds = healthkg_store(data, workdir)
     name = "healthkg" if in_memory else "healthkg-disk"
     server = _spawn(name, [str(BIN / "healthkg"), "serve", "--store", str(store), "--host", "127.0.0.1",
-                           "--port", "{port}"], "/sparql", workdir,  # as a user runs it: the default threads
+                           "--port", "{port}"], "/sparql", workdir,  # as a user runs it: the default workers
                     env={"HEALTHKG_IN_MEMORY": "true" if in_memory else "false"})
     server.notes.append(f"store written in {write_seconds}s before start (write_store)")
     return server

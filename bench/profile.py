@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 "record",
                 "--pid",
                 str(server.pid),
+                "--subprocesses",  # the gunicorn master serves nothing: its workers and their evaluators do
                 "--duration",
                 str(int(args.seconds)),
                 "--rate",

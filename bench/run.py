@@ -40,7 +40,7 @@ def machine() -> dict[str, Any]:
     memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                          if line.startswith("MemTotal")))
     versions = {}
-    for package in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "waitress", "uvicorn", "healthkg"):
+    for package in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn", "uvicorn", "healthkg"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -188,21 +188,30 @@ def queries_command(markdown: bool) -> None:
 @store_option
 @click.option("--host", envvar="HEALTHKG_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="HEALTHKG_PORT", default=8000, type=int, show_default=True)
-@click.option("--threads", envvar="HEALTHKG_THREADS", default=4, type=int, show_default=True,
-              help="Request threads (more contend for the GIL; see bench/RESULTS.md). A query past QUERY_TIMEOUT "
-                   "gets its 503 and runs on in a query worker, freeing its request thread.")
-def serve_command(store: Path, host: str, port: int, threads: int) -> None:
-    """Serve the store over SPARQL 1.1 and linked-data pages with a production WSGI server."""
-    from healthkg.server.app import create_app
+@click.option("--workers", type=int, default=None,
+              help="HTTP worker processes, each with its own query evaluator (default: WORKERS, else one per core; "
+                   "1 with writes enabled).")
+def serve_command(store: Path, host: str, port: int, workers: int | None) -> None:
+    """Serve the store over SPARQL 1.1 and linked-data pages with gunicorn, queries contained in killable processes."""
+    from healthkg.server.app import ConfigError, create_app
     from healthkg.server.http_server import serve
+    from healthkg.server.settings import workers as worker_count
 
     try:
         info = read_info(store)
     except StoreMissing as error:
         _fail(str(error))
-    app = create_app({"STORE_PATH": str(store)})
-    click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/")
-    serve(app, host, port, threads)
+    config: dict[str, object] = {"STORE_PATH": str(store)}
+    if workers is not None:
+        config["WORKERS"] = workers
+    try:
+        app = create_app(config)
+    except ConfigError as error:
+        _fail(f"configuration: {error}")
+    count = worker_count(app.config)
+    click.echo(f"serving {store} ({info.triples} triples, built {info.built_at}) on http://{host}:{port}/ "
+               f"with {count} worker{'s' if count != 1 else ''}")
+    serve(app, host, port, count)
 
 
 @cli.command("export")

@@ -167,7 +167,7 @@ class LocalBackend:
             sink.start(choice.graph)
             capped = _Capped(results, max_rows)
             out = _Batched(sink)
-            serialize(capped, out, choice.graph.rdf_format, prefixes=shape(text).prefixes or None)
+            serialize(capped, out, choice.graph.rdf_format, prefixes=shape(text).prefixes or None)  # type: ignore[arg-type]
             out.flush()
             return capped.truncated
         if choice.results is None:
@@ -185,7 +185,7 @@ class LocalBackend:
         """Write one graph of the store as it is (the Graph Store Protocol's GET)."""
         sink.start(fmt)
         out = _Batched(sink)
-        serialize((quad.triple for quad in self.store.quads_for_pattern(None, None, None, graph)), out,
+        serialize((quad.triple for quad in self.store.quads_for_pattern(None, None, None, graph)), out,  # type: ignore[arg-type]
                   fmt.rdf_format)
         out.flush()
         return False
@@ -251,7 +251,10 @@ class RemoteBackend:
         client = self._client(text)
         client.setReturnFormat(JSON)
         with self._errors():
-            return client.query().convert()  # type: ignore[no-any-return]
+            results = client.query().convert()
+        if not isinstance(results, dict):
+            raise BackendError(f"{self.endpoint} did not answer with SPARQL JSON results")
+        return results
 
     def construct(self, text: str) -> bytes:
         from SPARQLWrapper import N3

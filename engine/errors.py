@@ -33,8 +33,29 @@ class NotAcceptable(EngineError):
         return NotAcceptable, (self.kind,)
 
 
+class QueryRefused(EngineError):
+    """The text is larger or deeper than the parser is given; the message names the limit and its setting."""
+
+
+class ServiceNotAllowed(EngineError):
+    """SERVICE or LOAD names an endpoint that is not in the allow-list (or one the guard cannot resolve)."""
+
+
+class NotAQuery(EngineError):
+    """An update was sent where a query was expected."""
+
+
 class QueryTimeout(EngineError):
     """The answer was not ready in time (or no worker was free to start it); worth retrying later."""
+
+
+class ResourceLimit(EngineError):
+    """The evaluation was stopped at its memory or CPU limit, or its answer outgrew the result limit."""
+
+
+class EvaluationCrashed(EngineError):
+    """The process evaluating the query died (a crash inside the store); it was replaced, and only this request
+    failed. The message is for the log; the client gets a plain 500."""
 
 
 class StreamAborted(EngineError):

@@ -16,10 +16,10 @@ from __future__ import annotations
 from pyoxigraph import DefaultGraph, NamedNode
 
 from healthkg.engine.backends import Backend, FormatChoice, LocalBackend, Sink
-from healthkg.engine.errors import EmbeddedStoreRequired
+from healthkg.engine.errors import EmbeddedStoreRequired, ResourceLimit
 from healthkg.engine.formats import Format, format_named
 from healthkg.engine.jsonld import compact
-from healthkg.engine.requests import GraphRead, Query, Request
+from healthkg.engine.requests import GraphRead, Query, Request, UpdateRehearsal
 
 N_TRIPLES = format_named("ntriples")
 JSON_LD = format_named("jsonld")
@@ -50,18 +50,47 @@ class _Compacting:
             self.sink.write(compact(b"".join(self.ntriples)))
 
 
-def evaluate(backend: Backend, request: Request, sink: Sink) -> bool:
+class _Limited:
+    """A sink that stops an answer growing past ``max_bytes`` (:class:`ResourceLimit`)."""
+
+    def __init__(self, sink: Sink, max_bytes: int) -> None:
+        self.sink = sink
+        self.max_bytes = max_bytes
+        self.size = 0
+
+    def start(self, fmt: Format) -> None:
+        self.sink.start(fmt)
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise ResourceLimit(f"the answer grew past the limit of {self.max_bytes:,} bytes (MAX_RESULT_BYTES) "
+                                "and was cut off; narrow the query down or add a LIMIT")
+        self.sink.write(chunk)
+
+
+def evaluate(backend: Backend, request: Request, sink: Sink, max_bytes: int | None = None) -> bool:
     """Write the answer to ``request`` into ``sink``; True when the row cap cut it short.
 
-    Raises SyntaxError for a malformed query, and the engine's errors (not acceptable,
-    backend failures, no embedded store) as they arise.
+    Raises SyntaxError for a malformed query, :class:`ResourceLimit` past ``max_bytes``, and the
+    engine's errors (not acceptable, backend failures, no embedded store) as they arise.
     """
+    if max_bytes is not None:
+        sink = _Limited(sink, max_bytes)
+    if isinstance(request, UpdateRehearsal):
+        _local(backend).update(request.text, request.base_iri)
+        return False
     if isinstance(request, GraphRead):
-        if not isinstance(backend, LocalBackend):
-            raise EmbeddedStoreRequired("graphs are read from the embedded store; this server reads a remote endpoint")
         graph = DefaultGraph() if request.graph is None else NamedNode(request.graph)
-        return backend.stream_graph(graph, format_named(request.format), sink)
+        return _local(backend).stream_graph(graph, format_named(request.format), sink)
     return _query(backend, request, sink)
+
+
+def _local(backend: Backend) -> LocalBackend:
+    if not isinstance(backend, LocalBackend):
+        raise EmbeddedStoreRequired("graphs are read and written in the embedded store; this server reads a "
+                                    "remote endpoint")
+    return backend
 
 
 def _query(backend: Backend, query: Query, sink: Sink) -> bool:

@@ -1,4 +1,8 @@
-"""Where evaluations run: worker threads that the caller waits for, never longer than its deadline.
+"""Evaluations in worker threads of this process: for embedding the engine and for tests (``ISOLATION=thread``).
+
+The server evaluates in processes it can kill (:mod:`healthkg.engine.process_executor`); this
+executor is what runs when that is not possible or not wanted, and prices containment in the
+benchmark. Its limits are the ones described here.
 
 pyoxigraph cannot cancel a running query, but it releases the GIL while it
 evaluates, so the evaluation runs in a worker thread and the caller only waits
@@ -6,8 +10,7 @@ for its output. At the deadline the caller gets :class:`QueryTimeout` and the
 cancel flag is set; the worker stops at its next chunk of output (or when
 pyoxigraph hands control back), and the process goes on serving everyone else.
 A thread cannot be killed, so a query that computes long without output keeps
-its worker (and a core) until it ends: an executor whose workers are processes
-can kill them instead, behind the same :class:`Executor` interface.
+its worker (and a core) until it ends, and a crash inside the store ends the process.
 
 An answer is held back until it is complete or exceeds ``buffer_bytes``, so
 that small answers get a length and any error a proper status. Larger ones
@@ -42,7 +45,12 @@ TRIM_AFTER_CPU_SECONDS = 0.05  # a query that computed this long has freed enoug
 
 
 class Executor(Protocol):
-    """Runs a request against a snapshot and hands back its answer under a deadline."""
+    """Runs a request against a snapshot and hands back its answer under a deadline.
+
+    ``isolated``: evaluations cannot touch the caller's memory (so an update can be rehearsed).
+    """
+
+    isolated: bool
 
     def run(self, snapshot: Snapshot, request: Request, timeout: float) -> Answer:
         """The answer once complete or large enough to stream; raises the evaluation's error or QueryTimeout."""
@@ -127,9 +135,13 @@ class _Channel:
 class ThreadExecutor:
     """A pool of ``workers`` daemon threads evaluating requests against deadlines."""
 
-    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None) -> None:
+    isolated = False
+
+    def __init__(self, workers: int, buffer_bytes: int, on_timeout: Callable[[], None] = lambda: None,
+                 result_bytes: int | None = None) -> None:
         self.workers = workers
         self.buffer_bytes = buffer_bytes
+        self.result_bytes = result_bytes
         self.on_timeout = on_timeout
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -160,7 +172,7 @@ class ThreadExecutor:
             started.set()
             cpu = time.thread_time()
             try:
-                truncated = evaluate(backend, request, channel)
+                truncated = evaluate(backend, request, channel, self.result_bytes)
                 channel.finish("done", truncated)
             except Cancelled:
                 return

@@ -92,7 +92,7 @@ def cytoscape_elements(graph: nx.MultiDiGraph) -> dict[str, Any]:
     for element in data["elements"]["edges"]:
         edge = element["data"]
         edge["id"] = f"{edge['source']} {edge['key']} {edge['target']}"
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def write_cytoscape(graph: nx.MultiDiGraph) -> bytes:

@@ -43,8 +43,10 @@ def _local_name(iri: str) -> str:
 
 def _coercion(store: Store, predicate: str, objects: set[str]) -> dict[str, str]:
     """How values of ``predicate`` are written: IRIs, a datatype, a language map, or plain."""
-    declared = {q.object.value for q in store.quads_for_pattern(NamedNode(predicate), NamedNode(RDF_TYPE), None, None)}
-    ranges = {q.object.value for q in store.quads_for_pattern(NamedNode(predicate), NamedNode(RDFS_RANGE), None, None)}
+    declared = {str(getattr(q.object, "value", "")) for q in
+                store.quads_for_pattern(NamedNode(predicate), NamedNode(RDF_TYPE), None, None)}
+    ranges = {str(getattr(q.object, "value", "")) for q in
+              store.quads_for_pattern(NamedNode(predicate), NamedNode(RDFS_RANGE), None, None)}
     if OWL + "ObjectProperty" in declared or objects == {"@id"}:
         return {"@type": "@id"}
     datatypes = {r for r in ranges if r.startswith(XSD)} or objects
@@ -102,7 +104,7 @@ def dumps(document: dict[str, Any]) -> str:
 def packaged_context() -> dict[str, Any]:
     """The committed context shipped with the ontology (what servers hand to clients)."""
     text = resources.files("healthkg.ontology").joinpath(CONTEXT_FILE).read_text(encoding="utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
 def compact(ntriples: bytes) -> bytes:

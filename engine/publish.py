@@ -36,7 +36,8 @@ class PublishedGraph:
 
 
 def _graphs(store: Store) -> list[NamedNode | DefaultGraph]:
-    graphs: list[NamedNode | DefaultGraph] = sorted(store.named_graphs(), key=lambda g: g.value)  # type: ignore[arg-type]
+    graphs: list[NamedNode | DefaultGraph] = [graph for graph in sorted(store.named_graphs(), key=str)
+                                              if isinstance(graph, NamedNode)]
     if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
         graphs.insert(0, DefaultGraph())
     return graphs

@@ -26,13 +26,13 @@ UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
-    | (?P<comment>\#[^\n]*)
+    | (?P<comment>\#[^\r\n]*)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
         |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
     | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<escape>\\.)
     | (?P<variable>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<pname>[\w.-]*:(?:[\w.:%-]|\\.)*)
+    | (?P<pname>(?<![\w.-])[\w.-]*:(?:[\w.:%-]|\\.)*)
     | (?P<word>[A-Za-z_]\w*)
     | (?P<other>.)
     """,
@@ -77,7 +77,7 @@ class QueryShape:
         """The prologue's prefix declarations, read on demand: only graph serialisation needs them."""
         if (declared := self.__dict__.get("_prefixes")) is None:
             declared = {}
-            _after_prologue(list(_tokens(self.text)), declared)
+            _after_prologue(list(significant_tokens(self.text)), declared)
             object.__setattr__(self, "_prefixes", declared)  # a cache, not a change: the shape is frozen
         return declared
 
@@ -96,7 +96,8 @@ def lex(text: str) -> Iterator[tuple[str, str]]:
         yield match.lastgroup or "other", match.group()
 
 
-def _tokens(text: str) -> Iterator[tuple[str, str]]:
+def significant_tokens(text: str) -> Iterator[tuple[str, str]]:
+    """The tokens of ``text`` without white space and comments, in order."""
     for match in _SIGNIFICANT.finditer(text):
         kind = match.lastgroup or "other"
         if kind != "comment":
@@ -134,7 +135,7 @@ def _cached_structure(template: str) -> tuple[str | None, bool, bool]:
 
 def _read_structure(template: str) -> tuple[str | None, bool, bool]:
     """The query form (the first keyword after the prologue) and whether FROM and SERVICE occur."""
-    tokens = list(_tokens(template))
+    tokens = list(significant_tokens(template))
     words = [value.upper() for kind, value in tokens if kind == "word"]
     form = None
     if (index := _after_prologue(tokens)) < len(tokens):

@@ -43,7 +43,17 @@ class GraphRead:
     timeout: float | None = None
 
 
-Request = Query | GraphRead
+@dataclass(frozen=True)
+class UpdateRehearsal:
+    """A SPARQL update run where its cost cannot hurt (an evaluator that is discarded afterwards), to learn
+    that it ends within the deadline and memory limit before the served store runs it."""
+
+    text: str
+    base_iri: str | None = None
+    timeout: float | None = None
+
+
+Request = Query | GraphRead | UpdateRehearsal
 
 
 @dataclass

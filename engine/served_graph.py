@@ -7,9 +7,11 @@ snapshot once and keep it, so a reload that swaps in a new snapshot never
 changes the graph under a running query.
 
 Reload: at most every ``RELOAD_INTERVAL`` seconds a request looks at the
-store's build.json; when its version differs from the one being served, a
-background thread loads the new store and swaps it in when ready, while
-requests keep being served from the old one. Updates made through SPARQL
+store's build.json; when it has changed, a background thread loads the new
+store and swaps it in when ready, while requests keep being served from the
+old one. A server whose processes share one store loaded by their parent
+sets :attr:`ServedGraph.on_new_build` instead: the parent loads the build and
+replaces its workers (see :mod:`healthkg.server.http_server`). Updates made through SPARQL
 Update or the Graph Store Protocol live only in the served in-memory store
 and are gone after a reload or restart.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,6 +68,8 @@ class ServedGraph:
         self._loading = False
         self._checked_at = time.monotonic()
         self._seen_mtime = self._info_mtime()
+        # Called (once per new build.json) instead of loading the build in a thread of this process.
+        self.on_new_build: Callable[[], None] | None = None
         if backend_url:
             info = read_info(self.path) if (self.path / INFO_FILE).is_file() else None
             self._snapshot = Snapshot(RemoteBackend(backend_url, backend_token, timeout), info, 0)
@@ -87,6 +92,7 @@ class ServedGraph:
     def reload(self) -> bool:
         """Load the build on disk now and swap it in if its version differs; True when swapped."""
         for _attempt in range(3):
+            mtime = self._info_mtime()
             info = read_info(self.path)
             current = self._snapshot.info
             if current is not None and info.version == current.version:
@@ -97,6 +103,7 @@ class ServedGraph:
             with self._lock:
                 self._generation += 1
                 self._snapshot = Snapshot(backend, info, self._generation)
+                self._seen_mtime = mtime
             log.info("reloaded %s: version %s", self.path, info.version)
             return True
         raise OSError(f"{self.path} kept changing while it was being loaded")
@@ -112,6 +119,10 @@ class ServedGraph:
             self._checked_at = time.monotonic()
             mtime = self._info_mtime()
             if self._loading or mtime is None or mtime == self._seen_mtime:
+                return
+            if self.on_new_build is not None:
+                self._seen_mtime = mtime
+                self.on_new_build()
                 return
             self._loading = True
         threading.Thread(target=self._reload_in_background, args=(mtime,), name="healthkg-reload", daemon=True).start()

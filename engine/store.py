@@ -1,13 +1,20 @@
-"""The built store on disk: written whole by a build, swapped in atomically, opened by readers.
+"""The built store on disk: written whole by a build, switched in atomically, opened by readers.
 
-Layout of a store directory::
+Layout: the store path is a symbolic link to one build directory beside it::
 
-    <store>/db/          pyoxigraph (RocksDB) files
-    <store>/dataset.nq   the same quads as N-Quads, for loading into memory
-    <store>/build.json   what the build read and wrote (see :class:`BuildInfo`)
+    <store> -> .<store>.build-<stamp>/
+    .<store>.build-<stamp>/db/          pyoxigraph (RocksDB) files
+    .<store>.build-<stamp>/dataset.nq   the same quads as N-Quads, for loading into memory
+    .<store>.build-<stamp>/build.json   what the build read and wrote (see :class:`BuildInfo`)
 
-A build writes a sibling staging directory and renames it into place only when
-everything succeeded, so a failed build leaves the previous store untouched.
+A build writes ``.<store>.staging-<pid>-…``, renames it to a build directory
+when everything succeeded, and replaces the link with one ``rename`` (a new
+link made beside it first), so at every moment the path names a whole build:
+the old one until the rename, the new one after. A build killed at any point
+leaves the previous store served; what it left behind (its staging directory,
+a link not yet renamed, builds no link names) is removed by the next build.
+A store written before this layout (a plain directory) is moved aside and
+linked once; a build killed in that step is restored by the next one.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -79,11 +87,58 @@ def open_store(path: Path, *, in_memory: bool = True) -> Store:
     return memory
 
 
+def _leftover_owner(name: str) -> int | None:
+    """The pid a staging directory or temporary link names (``…-<pid>-…``), if any."""
+    for part in name.split("-"):
+        if part.isdigit():
+            return int(part)
+    return None
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean(target: Path) -> None:
+    """Remove what earlier builds left beside ``target``: builds it does not name, dead builds' staging and links."""
+    current = os.path.realpath(target) if target.is_symlink() else None
+    for entry in target.parent.glob(f".{target.name}.*"):
+        kind = entry.name[len(target.name) + 2:].split("-", 1)[0]
+        if kind == "build" and str(entry.resolve()) != current:
+            shutil.rmtree(entry, ignore_errors=True)
+        elif kind in ("staging", "link") and not _alive(_leftover_owner(entry.name[len(target.name) + 2:])):
+            if entry.is_symlink() or entry.is_file():
+                entry.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _adopt_plain_directory(target: Path) -> None:
+    """Turn a store written before the linked layout into a linked build (restoring one a killed build moved)."""
+    moved = target.with_name(f".{target.name}.build-legacy")
+    if not target.exists() and not target.is_symlink() and moved.is_dir():
+        os.symlink(moved.name, target)  # a build killed between the two steps below: link what it moved
+        return
+    if target.is_dir() and not target.is_symlink():
+        target.rename(moved)
+        os.symlink(moved.name, target)
+
+
 def write_store(path: Path, nquads: bytes, info: BuildInfo) -> None:
-    """Write a new store from N-Quads and swap it in place of ``path`` atomically."""
-    target = Path(path).resolve()
+    """Write a new store from N-Quads and switch ``path`` to it atomically (see the module docstring)."""
+    target = Path(os.path.abspath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    _adopt_plain_directory(target)
+    _clean(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent))
     try:
         store = Store(str(staging / DB_DIR))
         store.bulk_load(nquads, format=RdfFormat.N_QUADS)
@@ -92,13 +147,36 @@ def write_store(path: Path, nquads: bytes, info: BuildInfo) -> None:
         gc.collect()  # pyoxigraph closes RocksDB when the object is dropped
         (staging / DUMP_FILE).write_bytes(nquads)
         (staging / INFO_FILE).write_text(json.dumps(asdict(info), ensure_ascii=False, indent=2), encoding="utf-8")
-        retired = None
-        if target.exists():
-            retired = target.with_name(f".{target.name}.retired-{os.getpid()}")
-            target.rename(retired)
-        staging.rename(target)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+        _sync_tree(staging)
+        build = target.with_name(f".{target.name}.build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-"
+                                 f"{staging.name.rsplit('-', 1)[-1]}")
+        staging.rename(build)
+        link = target.with_name(f".{target.name}.link-{os.getpid()}")
+        link.unlink(missing_ok=True)
+        os.symlink(build.name, link)
+        os.replace(link, target)  # the one step that switches readers from the old build to the new
+        _sync_directory(target.parent)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _clean(target)
+
+
+def _sync_tree(root: Path) -> None:
+    """Flush a build's files and directories to disk before it is linked, so a crash cannot link a hole."""
+    for directory, _, files in os.walk(root):
+        for name in files:
+            descriptor = os.open(os.path.join(directory, name), os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        _sync_directory(Path(directory))
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -14,6 +14,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Store, parse
 
 from healthkg.engine.errors import GraphNotFound, MalformedPayload, MalformedQuery, UnsupportedPayload
 from healthkg.engine.formats import GRAPH_FORMATS, by_media_type
+from healthkg.engine.query_form import lex
 
 Graph = NamedNode | DefaultGraph
 # A graph store request names one graph; datasets (N-Quads, TriG) would name others.
@@ -31,6 +32,69 @@ def update(store: Store, text: str, base_iri: str | None = None) -> None:
         store.update(text, base_iri=base_iri)
     except SyntaxError as error:
         raise MalformedQuery(f"malformed update: {error}") from None
+
+
+def with_dataset(text: str, graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+    """The update with the protocol's ``using-graph-uri``/``using-named-graph-uri`` written into it.
+
+    SPARQL 1.1 Protocol §2.2.3: they give the dataset of every operation with a WHERE clause, as
+    ``USING``/``USING NAMED`` would; pyoxigraph takes no dataset with an update, so the clauses are
+    written before each such WHERE (``DELETE WHERE { P }`` becomes ``DELETE { P } USING … WHERE { P }``,
+    the short form taking no USING). An update that names its own dataset (USING, WITH) is refused,
+    as the protocol requires. The IRIs come checked (absolute, no ``<>``).
+    """
+    if not graphs and not named_graphs:
+        return text
+    clause = " ".join([f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs])
+    tokens = list(lex(text))
+    out: list[str] = []
+    depth = 0
+    operation: str | None = None  # the first keyword of the current operation, after its prologue
+    previous = ""  # the last keyword at depth 0
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index]
+        word = value.upper() if kind == "word" else ""
+        if kind == "other" and value in "{([":
+            depth += 1
+        elif kind == "other" and value in "})]":
+            depth -= 1
+        elif depth == 0 and kind == "other" and value == ";":
+            operation = None
+        elif depth == 0 and word:
+            if word in ("USING", "WITH"):
+                raise MalformedQuery(f"the update names its own dataset ({word}); it cannot take using-graph-uri "
+                                     "or using-named-graph-uri as well (SPARQL 1.1 Protocol §2.2.3)")
+            if operation is None and word not in ("PREFIX", "BASE"):
+                operation = word
+            if word == "WHERE" and operation in ("DELETE", "INSERT"):
+                if previous == "DELETE":  # the short form: its pattern is also what it deletes
+                    end = _group_end(tokens, index + 1)
+                    pattern = "".join(value for _, value in tokens[index + 1:end])
+                    out.append(f"{pattern.strip()} {clause} WHERE")
+                else:
+                    out.append(f"{clause} WHERE")
+                previous = word
+                index += 1
+                continue
+            previous = word
+        out.append(value)
+        index += 1
+    return "".join(out)
+
+
+def _group_end(tokens: list[tuple[str, str]], start: int) -> int:
+    """The index after the group ``{ … }`` that begins at or after ``start`` (the end of the text if unclosed)."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        kind, value = tokens[index]
+        if kind == "other" and value == "{":
+            depth += 1
+        elif kind == "other" and value == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(tokens)
 
 
 def graph_exists(store: Store, name: str | None) -> bool:

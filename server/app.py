@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     check(app.config)
     metrics = Metrics()
-    engine = Engine(engine_settings(app.config), on_timeout=metrics.timeout)
+    engine = Engine(engine_settings(app.config), on_timeout=metrics.timeout, on_cache=metrics.cache)
     services.install(app, services.Services(engine=engine, metrics=metrics, statistics=Statistics(engine)))
     if app.config["ACCESS_LOG"]:
         _access_log()
@@ -58,4 +58,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (sparql.blueprint, description.blueprint, graph_store.blueprint, operations.blueprint,
                       api.blueprint, pages.blueprint):
         app.register_blueprint(blueprint)
+    metrics.bind(rule.rule for rule in app.url_map.iter_rules())  # shared by the workers forked later
     return app

@@ -140,7 +140,7 @@ def service_description_response() -> Response:
     sizes = the.statistics.graph_sizes(the.engine.snapshot())
     return _described(fmt, service_description(request.base_url, void_url() + "#dataset", sizes,
                                                 update=bool(config["UPDATE_ENABLED"]),
-                                                federation=bool(config["ALLOW_SERVICE"])))
+                                                federation=bool(config["SERVICE_ENDPOINTS"])))
 
 
 def void_url() -> str:

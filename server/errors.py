@@ -73,11 +73,15 @@ class GatewayTimeout(HttpError):
 # The engine's errors by status; the first class an error is an instance of wins.
 ENGINE_STATUSES: tuple[tuple[type[engine.EngineError], int], ...] = (
     (engine.MalformedQuery, 400),
+    (engine.QueryRefused, 400),
+    (engine.ServiceNotAllowed, 400),
+    (engine.NotAQuery, 400),
     (engine.MalformedPayload, 400),
     (engine.NotAcceptable, 406),
     (engine.UnsupportedPayload, 415),
     (engine.GraphNotFound, 404),
     (engine.QueryTimeout, 503),
+    (engine.ResourceLimit, 503),
     (engine.BackendTimeout, 504),
     (engine.BackendError, 502),
 )
@@ -86,7 +90,9 @@ ENGINE_STATUSES: tuple[tuple[type[engine.EngineError], int], ...] = (
 def http_error(error: engine.EngineError) -> HttpError:
     """The HTTP error an engine error is answered with (500 for one no client can cause)."""
     status = next((code for kind, code in ENGINE_STATUSES if isinstance(error, kind)), 500)
-    headers = {"Retry-After": str(engine.RETRY_AFTER_SECONDS)} if status == 503 else None
+    # A query stopped at the deadline may pass on a quieter server; one past its memory or size limit will not.
+    retry = isinstance(error, engine.QueryTimeout)
+    headers = {"Retry-After": str(engine.RETRY_AFTER_SECONDS)} if retry else None
     return HttpError(str(error), status=status, headers=headers)
 
 

@@ -42,14 +42,15 @@ def healthz() -> Response:
 @blueprint.route("/metrics")
 def metrics() -> Response:
     the = services()
-    cache = the.engine.cache
     snapshot = the.engine.snapshot()
     gauges = {"healthkg_graph_generation": ("Changes of the served graph since start (reloads, updates).",
                                             float(snapshot.generation))}
     if snapshot.info is not None:
         gauges["healthkg_graph_triples"] = ("Triples in the served build.", float(snapshot.info.triples))
-    counters = {"healthkg_result_cache_hits_total": ("Queries answered from the result cache.", lambda: cache.hits),
-                "healthkg_result_cache_misses_total": ("Queries evaluated after a cache miss.", lambda: cache.misses)}
+    counters = {"healthkg_result_cache_hits_total": ("Queries answered from the result cache.",
+                                                     lambda: the.metrics.count("cache_hit")),
+                "healthkg_result_cache_misses_total": ("Queries evaluated after a cache miss.",
+                                                       lambda: the.metrics.count("cache_miss"))}
     return Response(the.metrics.render(gauges, counters), content_type=CONTENT_TYPE)
 
 

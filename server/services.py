@@ -29,8 +29,12 @@ def install(app: Flask, services: Services) -> None:
     app.extensions[EXTENSION] = services
 
 
-def services() -> Services:
-    """The services of the app handling the current request."""
-    found = current_app.extensions[EXTENSION]
+def services_of(app: Flask) -> Services:
+    found = app.extensions[EXTENSION]
     assert isinstance(found, Services)
     return found
+
+
+def services() -> Services:
+    """The services of the app handling the current request."""
+    return services_of(current_app)

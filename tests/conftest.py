@@ -88,7 +88,7 @@ def _ready(port: int) -> bool:
         connection.close()
 
 
-def serve_in_process(config: Mapping[str, Any], log: Path, threads: int = 4) -> Iterator[LiveServer]:
+def serve_in_process(config: Mapping[str, Any], log: Path, workers: int | None = None) -> Iterator[LiveServer]:
     """``healthkg serve`` in a process of its own, as users run it, until the generator is closed.
 
     ``config`` holds the app's settings (``STORE_PATH`` and any other), passed as
@@ -102,7 +102,7 @@ def serve_in_process(config: Mapping[str, Any], log: Path, threads: int = 4) -> 
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(HEALTHKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
-             "--threads", str(threads)],
+             *(["--workers", str(workers)] if workers else [])],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )
     try:
@@ -127,13 +127,28 @@ def live_server(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     yield from serve_in_process({"STORE_PATH": seed_store}, tmp_path_factory.mktemp("live") / "server.log")
 
 
+@pytest.fixture(scope="module")
+def serve_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    """Like ``serve_app``, for servers that the tests of one module share."""
+    running: list[Iterator[LiveServer]] = []
+
+    def start(config: Mapping[str, Any], workers: int | None = None) -> LiveServer:
+        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", workers)
+        running.append(server)
+        return next(server)
+
+    yield start
+    for server in running:
+        server.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
     """Serve a store with any settings on 127.0.0.1 for one test; every server stops afterwards."""
     running: list[Iterator[LiveServer]] = []
 
-    def start(config: Mapping[str, Any], threads: int = 4) -> LiveServer:
-        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", threads)
+    def start(config: Mapping[str, Any], workers: int | None = None) -> LiveServer:
+        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", workers)
         running.append(server)
         return next(server)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,32 @@ def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> N
     cache.put(("c",), CachedAnswer(JSON, b"ab", False))
     assert cache.size == 6
     assert (cache.hits, cache.misses) == (3, 2)
+
+
+def test_an_evaluator_that_copied_much_of_the_store_is_replaced_between_requests(seed_store: Path) -> None:
+    """Reads of pyoxigraph's in-memory store write to its pages, so an evaluator that scanned it holds a copy;
+    past its allowance, once no scan came for copy_seconds, it is replaced by a fresh fork (sharing the store
+    again) after an answer has gone out."""
+    from healthkg.engine.process_executor import ProcessExecutor
+
+    engine = Engine(EngineSettings(seed_store, isolation="process", private_bytes=1, copy_seconds=0.2))
+    executor = engine.executor
+    assert isinstance(executor, ProcessExecutor)
+    engine.start()
+    first = executor.evaluator
+    cheap = engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False)
+    executor.tidy()
+    assert cheap.body == b'{"head":{},"boolean":true}' and executor.evaluator == first  # cheap: not even looked at
+    scan = ("PREFIX hkg: <https://w3id.org/healthkg/ontology#> "
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a hkg:Program . ?e a hkg:IntegratedProject }")
+    assert int(json.loads(engine.run(Query(scan), use_cache=False).body)["results"]["bindings"][0]["n"]["value"]) > 0
+    executor.tidy()
+    assert executor.evaluator == first  # a scan may come next: the copy is kept for copy_seconds
+    time.sleep(0.3)
+    engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False)  # answered by it, which then asks to retire
+    assert executor.evaluator == first
+    executor.tidy()
+    assert executor.evaluator not in (None, first)
+    assert not Path(f"/proc/{first}").exists()
+    assert engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False).body == b'{"head":{},"boolean":true}'
+    executor.stop()

@@ -139,21 +139,3 @@ def test_request_body_over_the_limit_is_413(synthetic_store: Path, serve_app, ht
         server.sparql, "POST", FAST.encode(), {"Content-Type": "application/sparql-query"}
     )
     assert status == 200
-
-
-def test_requests_waiting_for_a_request_thread_are_not_a_warning_each(
-    synthetic_store: Path, serve_app, http_client
-) -> None:
-    """waitress warns of its queue depth for each request that waits for a thread; with more clients
-    than threads that is nearly every request, so the server keeps that logger quiet."""
-    server = serve_app({"STORE_PATH": str(synthetic_store), "QUERY_TIMEOUT": 1.0, "ACCESS_LOG": False}, threads=1)
-    slow = threading.Thread(target=query, args=(http_client, server, SLOW_COUNT))  # holds the only request thread
-    slow.start()
-    time.sleep(0.2)
-    waiting = [threading.Thread(target=http_client.request, args=(f"{server.url}/healthz",)) for _ in range(3)]
-    for client in waiting:
-        client.start()
-    for client in (slow, *waiting):
-        client.join(30)
-    assert "Task queue depth" not in server.output()
-

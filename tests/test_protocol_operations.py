@@ -61,7 +61,8 @@ def _samples(text: str) -> dict[str, float]:
 
 def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_app, http_client) -> None:
     """Prometheus text format 0.0.4: counters per endpoint/method/status, cumulative latency buckets."""
-    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    # One worker: the result cache is each worker's own, and the counts below include its hits.
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "WORKERS": 1})
     for _ in range(3):
         sparql_get(http_client, server, "ASK { ?s ?p ?o }")
     sparql_get(http_client, server, "ASK {")
@@ -86,7 +87,7 @@ def test_metrics_count_requests_by_endpoint_and_status(seed_store: Path, serve_a
 
 def test_cache_hits_are_logged_counted_and_cors_annotated_like_any_answer(seed_store: Path, serve_app,
                                                                           http_client) -> None:
-    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": True, "MAX_ROWS": 2,
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": True, "MAX_ROWS": 2, "WORKERS": 1,
                         "CORS_ORIGINS": "https://a.example, https://b.example"})
     url = f"{server.sparql}?{urlencode({'query': 'SELECT ?s WHERE { ?s a ?c } ORDER BY ?s'})}"
     origin = {"Origin": "https://b.example", "User-Agent": "healthkg-test-cache"}
@@ -143,7 +144,7 @@ def test_access_log_off_means_off_even_when_the_logger_has_handlers(
 ) -> None:
     """ACCESS_LOG is the app's: another app in the process having switched the logger on must not matter."""
     caplog.set_level(logging.INFO, logger="healthkg.access")  # as an app with ACCESS_LOG on leaves it
-    app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False})
+    app = create_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ISOLATION": "thread"})
     client = app.test_client()
     for _ in range(3):
         response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
@@ -158,7 +159,8 @@ def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
     seed_store: Path, serve_app, http_client
 ) -> None:
     """A 400 leaves no error record; a 500 (here: a failing SERVICE call) is logged with its traceback."""
-    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False, "ALLOW_SERVICE": True})
+    server = serve_app({"STORE_PATH": str(seed_store), "ACCESS_LOG": False,
+                        "SERVICE_ENDPOINTS": ["http://127.0.0.1:9/sparql"]})
     assert sparql_get(http_client, server, "SELECT WHERE")[0] == 400
     time.sleep(0.2)
     assert "ERROR" not in server.output() and "Traceback" not in server.output()
@@ -168,7 +170,7 @@ def test_client_errors_are_not_logged_with_a_trace_but_server_errors_are(
     assert status == 500 and b"internal server error" in body
     time.sleep(0.2)
     output = server.output()
-    assert output.count("ERROR:healthkg.server:internal error") == 1 and "Traceback" in output
+    assert output.count("[ERROR] healthkg.server: internal error") == 1 and "Traceback" in output
 
 
 def test_cors_is_on_for_reads_by_default(live_server, http_client) -> None:

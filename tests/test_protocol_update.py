@@ -102,12 +102,65 @@ def test_malformed_update_is_400_and_changes_nothing(writable, http_client) -> N
     assert count(http_client, writable) == before
 
 
-def test_update_dataset_parameters_are_refused(writable, http_client) -> None:
-    body = urlencode({"update": INSERT, "using-graph-uri": GRAPH}).encode()
-    status, _, _ = http_client.request(
-        writable.sparql, "POST", body, {"Content-Type": "application/x-www-form-urlencoded", **AUTH}
-    )
-    assert status == 400 and not ask(http_client, writable, INSERTED)
+SOURCES = ("http://example.org/graph/a", "http://example.org/graph/b")
+SEEDED = "INSERT DATA { " + " ".join(
+    f'GRAPH <{graph}> {{ <http://example.org/s{i}> <http://example.org/p> "{i}" }}' for i, graph in enumerate(SOURCES)
+) + " }"
+OUT = "http://example.org/graph/out"
+
+
+def _copied(http_client, server) -> set[str]:
+    status, _, body = http_client.request(
+        f"{server.sparql}?{urlencode({'query': f'SELECT ?s {{ GRAPH <{OUT}> {{ ?s ?p ?o }} }}'})}",
+        headers={"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"})
+    assert status == 200, body
+    return {row["s"]["value"] for row in json.loads(body)["results"]["bindings"]}
+
+
+def _update(http_client, server, text: str, params: list[tuple[str, str]], form: bool) -> tuple[int, bytes]:
+    if form:
+        body, url, content_type = urlencode([("update", text), *params]).encode(), server.sparql, \
+            "application/x-www-form-urlencoded"
+    else:
+        body, url, content_type = text.encode(), f"{server.sparql}?{urlencode(params)}", "application/sparql-update"
+    status, _, answer = http_client.request(url, "POST", body, {"Content-Type": content_type, **AUTH})
+    return status, answer
+
+
+@pytest.mark.parametrize("form", [True, False])
+def test_using_graph_uri_gives_the_updates_dataset(writable, http_client, form: bool) -> None:
+    """§2.2.3: using-graph-uri is the WHERE clause's default graph, as USING would be; using-named-graph-uri
+    its named graphs; DELETE WHERE takes them too."""
+    assert _update(http_client, writable, SEEDED, [], form)[0] == 204
+    copy = f"INSERT {{ GRAPH <{OUT}> {{ ?s <http://example.org/p> ?o }} }} WHERE {{ ?s <http://example.org/p> ?o }}"
+    status, answer = _update(http_client, writable, copy, [("using-graph-uri", SOURCES[0])], form)
+    assert status == 204, answer
+    assert _copied(http_client, writable) == {"http://example.org/s0"}
+    named = f"INSERT {{ GRAPH <{OUT}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert _update(http_client, writable, named, [("using-named-graph-uri", SOURCES[1])], form)[0] == 204
+    assert _copied(http_client, writable) == {"http://example.org/s0", "http://example.org/s1"}
+    drop = f"DELETE WHERE {{ GRAPH <{OUT}> {{ ?s ?p ?o }} }}"
+    assert _update(http_client, writable, drop, [("using-named-graph-uri", OUT)], form)[0] == 204
+    assert _copied(http_client, writable) == set()
+
+
+def test_using_in_the_update_itself_works_and_excludes_the_parameters(writable, http_client) -> None:
+    assert _update(http_client, writable, SEEDED, [], False)[0] == 204
+    copy = (f"INSERT {{ GRAPH <{OUT}> {{ ?s ?p ?o }} }} USING <{SOURCES[1]}> WHERE {{ ?s ?p ?o }}")
+    assert _update(http_client, writable, copy, [], False)[0] == 204
+    assert _copied(http_client, writable) == {"http://example.org/s1"}
+    status, answer = _update(http_client, writable, copy.replace(SOURCES[1], SOURCES[0]),
+                             [("using-graph-uri", SOURCES[0])], True)
+    assert status == 400 and b"USING" in answer
+    assert _copied(http_client, writable) == {"http://example.org/s1"}
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "application/sparql-update; charset=rot13"},
+                                     {"Content-Type": "application/sparql-update"}])
+def test_the_token_is_checked_before_the_body_is_read(writable, http_client, headers: dict[str, str]) -> None:
+    """An update without the token is 401 whatever its body: an unknown charset, bytes that are not UTF-8."""
+    status, _, _ = http_client.request(writable.sparql, "POST", b"INSERT DATA { \xff\xfe }", headers)
+    assert status == 401
 
 
 def test_update_without_a_token_configured_is_a_config_error(seed_store) -> None:
