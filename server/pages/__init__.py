@@ -14,7 +14,7 @@ import os
 from flask import Blueprint
 
 from healthkg.ontology import BASE
-from healthkg.server.pages import downloads, entity, explorer, landing, ontology, terms
+from healthkg.server.pages import downloads, entity, explorer, landing, ontology, security, terms
 
 blueprint = Blueprint("pages", __name__)
 blueprint.add_url_rule("/", "landing", landing.landing)
@@ -31,3 +31,4 @@ def _configure(state: object) -> None:
     app.config.setdefault("BASE_IRI", BASE)
     app.config.setdefault("VENDOR_DIR", os.path.join(app.static_folder, "vendor"))
     terms.register(app)
+    security.install(app)

@@ -20,9 +20,10 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from healthkg.engine.formats import Format
 from healthkg.ontology import MAPPING_RELATIONS
+from healthkg.queries.catalogue import ParameterError
 from healthkg.server.pages.queries import Row, ask, construct, select
 from healthkg.server.pages.representations import BY_EXTENSION, BY_MEDIA_TYPE, HTML, PAGE_FORMATS, negotiate
-from healthkg.server.pages.terms import base_iri, iri_argument, local_path, unique
+from healthkg.server.pages.terms import base_iri, checked_iri, iri_argument, local_path, unique
 from healthkg.server.responses import rdf_response
 
 blueprint = Blueprint("entity", __name__)
@@ -37,6 +38,11 @@ MATCHES = {str(relation) for relation in MAPPING_RELATIONS} | {"http://www.w3.or
 
 
 def _exists(iri: str) -> bool:
+    """Whether the graph mentions ``iri``; a path that makes no IRI (a space, bytes not UTF-8) names nothing."""
+    try:
+        checked_iri(iri)
+    except ParameterError:
+        return False
     return ask("entity-exists", iri=iri)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest
 
 from healthkg.engine.prefixes import compact
-from healthkg.queries.catalogue import ParameterError
 from healthkg.server.pages.queries import results
 
 blueprint = Blueprint("explorer", __name__)
@@ -78,8 +78,8 @@ def neighbourhood() -> Response:
     filters = {name: request.args[name] for name in FILTERS if request.args.get(name)}
     try:
         return jsonify(neighbourhood_elements(iri, filters))
-    except ParameterError as error:
-        response = jsonify({"error": str(error)})
+    except BadRequest as error:
+        response = jsonify({"error": error.description})
         response.status_code = 400
         return response
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
@@ -23,15 +23,41 @@ _PATH_SAFE = "/#:@!$&'()*+,;=-._~"
 YEN_PER_OKU = Decimal(100_000_000)
 
 
+def checked_iri(text: str, name: str = "iri") -> str:
+    """``text`` if it is an absolute IRI a query can bind (as a named-query ``iri`` parameter checks it).
+
+    Raises ParameterError otherwise: a URL path or argument can hold anything (spaces, bytes that are not
+    UTF-8), and a page must answer it with 400 or 404, never hand it to the store.
+    """
+    return str(Parameter(name=name, type="iri", required=True).term(text).value)
+
+
 def iri_argument(name: str, hint: str) -> str:
     """The absolute IRI in query argument ``name``, checked as a named-query ``iri`` parameter; else 400.
 
     werkzeug's BadRequest, which the page blueprints render as an error page.
     """
     try:
-        return str(Parameter(name=name, type="iri", required=True).term(request.args.get(name, "")).value)
+        return checked_iri(request.args.get(name, ""), name)
     except ParameterError as error:
         raise BadRequest(f"{name}: {hint} ({error})") from error
+
+
+def web_url(iri: str) -> str | None:
+    """``iri`` if a browser may follow it as a link (http or https), else None.
+
+    The graph can hold any IRI (``javascript:``, ``data:``, ``file:`` in a mapping or a
+    provenance link); only web addresses become live links, the others are shown as text.
+    """
+    try:
+        parts = urlsplit(iri)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(ord(char) < 0x21 or char in '"<>\\^`{|}' for char in iri):
+        return None
+    return iri
 
 
 def base_iri() -> str:
@@ -56,7 +82,7 @@ def href(iri: str) -> str:
 
 
 def is_external(iri: str) -> bool:
-    return local_path(iri) is None and iri.startswith(("http://", "https://"))
+    return local_path(iri) is None and web_url(iri) is not None
 
 
 def short(iri: str) -> str:
@@ -107,5 +133,6 @@ def unique(rows: Iterable[Row], *keys: str) -> list[Row]:
 
 def register(app: Flask) -> None:
     """Make the helpers available to every template."""
-    app.jinja_env.filters.update(href=href, short=short, oku=oku, yen=yen, is_external=is_external)
+    app.jinja_env.filters.update(href=href, short=short, oku=oku, yen=yen, is_external=is_external,
+                                  web_url=web_url)
     app.jinja_env.globals.update(label=label, lines=lines, local_path=local_path)
