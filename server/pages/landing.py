@@ -1,4 +1,5 @@
-"""The landing page (what the graph holds) and the query UI (YASGUI, with the named queries as tabs).
+"""The front door (search, the integrated projects of every period, ministries, disease areas, years) and the
+query UI (YASGUI, opening on a handful of example tabs that answer something).
 
 Third-party front-end files are installed at install time (``make vendor``) and
 served from here, never from a CDN; without them the UI says how to install them.
@@ -13,23 +14,62 @@ from werkzeug.exceptions import NotFound
 
 from healthkg.queries.catalogue import ParameterError, catalogue
 from healthkg.server.api import example_args
-from healthkg.server.pages.queries import select, snapshot
+from healthkg.server.pages.language import t
+from healthkg.server.pages.queries import Row, select, snapshot
 from healthkg.server.pages.terms import unique
 
 YASGUI_FILES = ("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
 
 
+# Which figure stands for a project's budget in a year, best first: a source's statement for the whole
+# project, then a document's declared total, then its programs' figures added up.
+BASIS_ORDER = ("stated", "declared", "programs")
+
+
+def basis_label(basis: str) -> str:
+    return {"stated": t("資料の総額", "stated total"), "declared": t("文書の総額", "declared total"),
+            "programs": t("事業の計上額の計", "its programs' figures")}.get(basis, basis)
+
+
+def latest_budgets() -> dict[str, Row]:
+    """Each project's budget in the latest fiscal year that has one (initial budget), on its best basis."""
+    best: dict[str, Row] = {}
+    for row in select("project-budgets", stage="initial"):
+        project, year = str(row["project"]), int(str(row["fiscal_year"]))
+        rank = BASIS_ORDER.index(str(row["basis"]))
+        held = best.get(project)
+        if held is None or (year, -rank) > (int(str(held["fiscal_year"])), -BASIS_ORDER.index(str(held["basis"]))):
+            best[project] = row
+    return best
+
+
+def periods(projects: list[Row]) -> list[tuple[str, list[Row]]]:
+    """The projects grouped by plan period, the latest period first; projects of no numbered period last."""
+    grouped: dict[str, list[Row]] = {}
+    for row in projects:
+        grouped.setdefault(str(row.get("period", "")), []).append(row)
+    return sorted(grouped.items(), key=lambda item: -int(item[0]) if item[0] else 1)
+
+
 def landing() -> str:
     sizes = {str(row["graph"]): int(str(row["triples"])) for row in select("graph-sizes")}
+    projects = select("landing-projects")
+    topics = select("landing-topics")
     return render_template(
         "landing.html",
         info=snapshot().info,
-        classes=select("class-counts"),
+        periods=periods(projects),
+        budgets=latest_budgets(),
+        organisations=select("landing-organisations"),
+        areas=[row for row in topics if str(row["kind"]) == "area"],
+        purposes=[row for row in topics if str(row["kind"]) == "purpose"],
+        counts=select("domain-counts"),
         years=select("fiscal-years"),
         documents=unique(select("documents"), "document"),
         graphs=sorted(sizes.items()),
         triples=sum(sizes.values()),
         queries=catalogue(),
+        basis_label=basis_label,
     )
 
 

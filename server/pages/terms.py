@@ -8,6 +8,7 @@ through ``/resource?iri=…`` (what this graph says about it) and linked out as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from healthkg.engine.licence import DATA_LICENSE, DATA_LICENSE_NAME, RIGHTS, SOURCE_TERMS_NAME
 from healthkg.engine.prefixes import compact
 from healthkg.queries.catalogue import Parameter, ParameterError
 from healthkg.server.pages.queries import Row, Term
@@ -108,11 +110,35 @@ def oku(amount: Term | str) -> str:
 
 
 def yen(amount: Term | str) -> str:
+    """A number with its thousands grouped (1,900,000,000 yen); anything else as it is."""
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
+
+
+def words(name: str) -> str:
+    """A class or property's English label as words: ``DevelopmentPurpose`` reads "Development purpose"."""
+    if " " in name or not re.search(r"[a-z][A-Z]", name):
+        return name
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return spaced[:1] + spaced[1:].lower()
+
+
+MARKDOWN_MARKS = re.compile(r"(\*\*|__)(.+?)\1")
+
+
+def plain(text: Term | str) -> str:
+    """Source text without the markdown emphasis the converted documents keep (``**重点**`` reads 重点)."""
+    return MARKDOWN_MARKS.sub(r"\2", str(text))
+
+
+def ordinal(number: Term | str) -> str:
+    """1st, 2nd, 3rd, 4th … (plan periods in English)."""
+    n = int(str(number))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def lines(row: Row) -> str:
@@ -135,4 +161,7 @@ def register(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.filters.update(href=href, short=short, oku=oku, yen=yen, is_external=is_external,
                                   web_url=web_url)
-    app.jinja_env.globals.update(label=label, lines=lines, local_path=local_path)
+    app.jinja_env.filters.update(words=words, number=yen, plain=plain)
+    app.jinja_env.globals.update(label=label, lines=lines, ordinal=ordinal, local_path=local_path,
+                                 DATA_LICENSE=DATA_LICENSE, DATA_LICENSE_NAME=DATA_LICENSE_NAME, RIGHTS=RIGHTS,
+                                 SOURCE_TERMS_NAME=SOURCE_TERMS_NAME)
