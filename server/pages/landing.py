@@ -14,33 +14,11 @@ from werkzeug.exceptions import NotFound
 
 from healthkg.queries.catalogue import ParameterError, catalogue
 from healthkg.server.api import example_args
-from healthkg.server.pages.language import t
+from healthkg.server.pages import summary
 from healthkg.server.pages.queries import Row, select, snapshot
 from healthkg.server.pages.terms import unique
 
 YASGUI_FILES = ("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
-
-
-# Which figure stands for a project's budget in a year, best first: a source's statement for the whole
-# project, then a document's declared total, then its programs' figures added up.
-BASIS_ORDER = ("stated", "declared", "programs")
-
-
-def basis_label(basis: str) -> str:
-    return {"stated": t("資料の総額", "stated total"), "declared": t("文書の総額", "declared total"),
-            "programs": t("事業の計上額の計", "its programs' figures")}.get(basis, basis)
-
-
-def latest_budgets() -> dict[str, Row]:
-    """Each project's budget in the latest fiscal year that has one (initial budget), on its best basis."""
-    best: dict[str, Row] = {}
-    for row in select("project-budgets", stage="initial"):
-        project, year = str(row["project"]), int(str(row["fiscal_year"]))
-        rank = BASIS_ORDER.index(str(row["basis"]))
-        held = best.get(project)
-        if held is None or (year, -rank) > (int(str(held["fiscal_year"])), -BASIS_ORDER.index(str(held["basis"]))):
-            best[project] = row
-    return best
 
 
 def periods(projects: list[Row]) -> list[tuple[str, list[Row]]]:
@@ -59,7 +37,7 @@ def landing() -> str:
         "landing.html",
         info=snapshot().info,
         periods=periods(projects),
-        budgets=latest_budgets(),
+        budgets=summary.latest_budgets(),
         organisations=select("landing-organisations"),
         areas=[row for row in topics if str(row["kind"]) == "area"],
         purposes=[row for row in topics if str(row["kind"]) == "purpose"],
@@ -69,7 +47,7 @@ def landing() -> str:
         graphs=sorted(sizes.items()),
         triples=sum(sizes.values()),
         queries=catalogue(),
-        basis_label=basis_label,
+        basis_label=summary.basis_label,
     )
 
 

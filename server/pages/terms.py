@@ -83,6 +83,14 @@ def href(iri: str) -> str:
     return local_path(iri) or url_for("pages.entity.by_iri", iri=iri)
 
 
+def host(iri: Term | str) -> str:
+    """The host of a web address, for a link's text where the whole URL would not fit (the link keeps it)."""
+    try:
+        return urlsplit(str(iri)).netloc.removeprefix("www.") or str(iri)
+    except ValueError:
+        return str(iri)
+
+
 def is_external(iri: str) -> bool:
     return local_path(iri) is None and web_url(iri) is not None
 
@@ -109,6 +117,15 @@ def oku(amount: Term | str) -> str:
     return f"{int(whole):,}{dot}{fraction}"
 
 
+def oku_rounded(amount: Term | Decimal | str) -> str:
+    """An amount in 億円 to a tenth (one decimal place), for summaries; exact figures stay in the tables."""
+    try:
+        value = Decimal(str(amount)) / YEN_PER_OKU
+    except InvalidOperation:
+        return str(amount)
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
 def yen(amount: Term | str) -> str:
     """A number with its thousands grouped (1,900,000,000 yen); anything else as it is."""
     try:
@@ -118,8 +135,9 @@ def yen(amount: Term | str) -> str:
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
 
 
-def words(name: str) -> str:
+def words(name: Term | str | None) -> str:
     """A class or property's English label as words: ``DevelopmentPurpose`` reads "Development purpose"."""
+    name = str(name or "")
     if " " in name or not re.search(r"[a-z][A-Z]", name):
         return name
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
@@ -161,7 +179,8 @@ def register(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.filters.update(href=href, short=short, oku=oku, yen=yen, is_external=is_external,
                                   web_url=web_url)
-    app.jinja_env.filters.update(words=words, number=yen, plain=plain)
+    app.jinja_env.filters.update(words=words, number=yen, plain=plain, oku_rounded=oku_rounded,
+                                 host=host)
     app.jinja_env.globals.update(label=label, lines=lines, ordinal=ordinal, local_path=local_path,
                                  DATA_LICENSE=DATA_LICENSE, DATA_LICENSE_NAME=DATA_LICENSE_NAME, RIGHTS=RIGHTS,
                                  SOURCE_TERMS_NAME=SOURCE_TERMS_NAME)

@@ -27,7 +27,7 @@
     head.forEach((text, i) => {
       const th = document.createElement("th");
       th.textContent = text;
-      if (i > 0) th.className = "num";
+      if (i === head.length - 1 && i > 0) th.className = "num";
       headRow.appendChild(th);
     });
     const tbody = element.createTBody();
@@ -36,7 +36,7 @@
       cells.forEach((text, i) => {
         const cell = row.insertCell();
         cell.textContent = text;
-        if (i > 0) cell.className = "num";
+        if (i === cells.length - 1 && i > 0) cell.className = "num";
       });
     }
     container.replaceChildren(element);
@@ -63,9 +63,13 @@
       yAxis: { type: "value", name: "億円", axisLabel: { formatter: (v) => v.toLocaleString("ja-JP") } },
       series,
     });
-    const head = [word("年度", "Fiscal year"), ...(line ? [lineName] : []), ...keys];
-    table(figure.querySelector(".chart-table"), head, years.map((y) => [
-      `FY${y}`, ...(line ? [okuText(oku(line[y]))] : []), ...keys.map((k) => okuText(oku(stacks[k][y])))]));
+    // The same numbers as a table, long rather than wide (a program can be in a dozen projects).
+    const body = [];
+    for (const y of years) {
+      if (line && line[y] !== undefined) body.push([`FY${y}`, lineName, okuText(oku(line[y]))]);
+      for (const k of keys) if (stacks[k][y] !== undefined) body.push([`FY${y}`, k, okuText(oku(stacks[k][y]))]);
+    }
+    table(figure.querySelector(".chart-table"), [word("年度", "Fiscal year"), word("内訳", "Series"), "億円"], body);
     figure.dataset.points = JSON.stringify(years);
     return chart;
   }
