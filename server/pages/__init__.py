@@ -14,7 +14,18 @@ import os
 from flask import Blueprint
 
 from healthkg.ontology import BASE
-from healthkg.server.pages import downloads, entity, explorer, landing, language, ontology, search, security, terms
+from healthkg.server.pages import (
+    browser_doors,
+    downloads,
+    entity,
+    explorer,
+    landing,
+    language,
+    ontology,
+    search,
+    security,
+    terms,
+)
 
 blueprint = Blueprint("pages", __name__)
 blueprint.add_url_rule("/", "landing", landing.landing)
@@ -36,3 +47,4 @@ def _configure(state: object) -> None:
     terms.register(app)
     language.register(app)
     security.install(app)
+    browser_doors.install(app)
