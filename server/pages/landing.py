@@ -57,11 +57,11 @@ def _vendor_dir() -> Path:
     return Path(current_app.config["VENDOR_DIR"])
 
 
-# The tabs the query UI opens with: a handful of questions that answer something on any build (a search, a
-# program's and a project's budget series, a period's projects, ministries' shares, the coverage matrix); every
+# The tabs the query UI opens with: a handful of questions that answer something on any build (a program's
+# budget series, a period's projects, ministries' shares, the coverage matrix, budget lines, a search); every
 # other named query is one click away in the list under the editor.
-EXAMPLE_TABS = ("label-search", "program-budget-series", "project-composition", "ministry-project-share",
-                "coverage-matrix", "budget-lines")
+EXAMPLE_TABS = ("program-budget-series", "project-composition", "ministry-project-share", "coverage-matrix",
+                "budget-lines", "label-search")
 
 
 def _example_tabs() -> list[dict[str, str]]:
