@@ -86,7 +86,7 @@ lint: install-test
 test: lint browser graphviz
 	$(BIN)/pytest
 
-# A PNG of each kind of page (landing, program, project, ministry, disease area, budget line, explorer,
+# A PNG of each kind of page (landing, program, project, ministry, disease area, budget line, fiscal year, explorer,
 # ontology diagram, query UI, API) in var/screenshots/, for review; SCREENSHOT_ARGS="--lang en" for English.
 SCREENSHOT_ARGS ?=
 screenshots: build install-test browser

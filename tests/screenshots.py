@@ -37,6 +37,8 @@ PICKS = {
                         ?p <{HKG}concernsDiseaseArea> ?e }} GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1""",
     "budget-line": f"""SELECT ?e WHERE {{ ?e a <{HKG}BudgetAllocation> ; <{HKG}amountYen> ?a }}
                        ORDER BY DESC(?a) ?e LIMIT 1""",
+    "fiscal-year": f"""SELECT ?e (COUNT(DISTINCT ?f) AS ?n) WHERE {{ ?f <{HKG}fiscalYear> ?e ; <{HKG}amountYen> ?a }}
+                       GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1""",
 }
 # What each page has drawn when it is ready to be photographed (a script returning true).
 READY = {

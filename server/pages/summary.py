@@ -30,6 +30,7 @@ CHARTS = {
     "Program": ("program-series", "program-budget-series", "program"),
     "IntegratedProject": ("project-series", "ministry-project-share", "project"),
     "Ministry": ("ministry-series", "ministry-project-share", ""),
+    "FiscalYear": ("year-projects", "ministry-project-share", "fiscal_year"),
 }
 # Which figure stands for a project's budget in a year, best first (as on the front door).
 BASIS_ORDER = ("stated", "declared", "programs")
@@ -125,7 +126,13 @@ def chart(iri: str, summary: Card) -> dict[str, object] | None:
         return None
     kind, query, parameter = spec
     extra = {"ministry": summary.labels["ja"][0]} if kind == "ministry-series" and summary.labels["ja"] else {}
-    return {"kind": kind, "query": query, "params": {parameter: iri} if parameter else {}, "extra": extra}
+    value = iri
+    if parameter == "fiscal_year":  # a fiscal year is asked for by its number
+        year = summary.first("fiscal_year")
+        if year is None:
+            return None
+        value = str(year["value"])
+    return {"kind": kind, "query": query, "params": {parameter: value} if parameter else {}, "extra": extra}
 
 
 def _program_points(budget: list[Row]) -> dict[int, Decimal]:

@@ -43,7 +43,7 @@
   }
 
   // Years on the x axis and one value per year and series: bars stacked by a key, with an optional line.
-  function stacked(figure, years, stacks, line, lineName) {
+  function stacked(figure, years, stacks, line, lineName, axisLabel = (y) => `FY${y}`) {
     const keys = Object.keys(stacks).sort();
     const series = keys.map((key) => ({
       name: key, type: "bar", stack: "total", emphasis: { focus: "series" },
@@ -59,17 +59,20 @@
       tooltip: { trigger: "axis", valueFormatter: okuText },
       legend: { type: "scroll", top: 0 },
       grid: { left: 60, right: 16, top: 48, bottom: 28 },
-      xAxis: { type: "category", data: years.map((y) => `FY${y}`) },
+      xAxis: { type: "category", data: years.map(axisLabel),
+        axisLabel: { interval: 0, rotate: years.length > 6 && typeof years[0] === "string" ? 25 : 0,
+          width: 140, overflow: "truncate" } },
       yAxis: { type: "value", name: "億円", axisLabel: { formatter: (v) => v.toLocaleString("ja-JP") } },
       series,
     });
     // The same numbers as a table, long rather than wide (a program can be in a dozen projects).
     const body = [];
     for (const y of years) {
-      if (line && line[y] !== undefined) body.push([`FY${y}`, lineName, okuText(oku(line[y]))]);
-      for (const k of keys) if (stacks[k][y] !== undefined) body.push([`FY${y}`, k, okuText(oku(stacks[k][y]))]);
+      if (line && line[y] !== undefined) body.push([axisLabel(y), lineName, okuText(oku(line[y]))]);
+      for (const k of keys) if (stacks[k][y] !== undefined) body.push([axisLabel(y), k, okuText(oku(stacks[k][y]))]);
     }
-    table(figure.querySelector(".chart-table"), [word("年度", "Fiscal year"), word("内訳", "Series"), "億円"], body);
+    const first = typeof years[0] === "string" ? word("統合プロジェクト", "Project") : word("年度", "Fiscal year");
+    table(figure.querySelector(".chart-table"), [first, word("内訳", "Series"), "億円"], body);
     figure.dataset.points = JSON.stringify(years);
     return chart;
   }
@@ -117,6 +120,14 @@
       const stacks = {};
       for (const r of mine) add(stacks, r.project, Number(r.fiscal_year), Number(r.amount_yen));
       return stacked(figure, yearsOf(mine), stacks, null, "");
+    },
+    // One fiscal year: the program figures counted in each project, stacked by ministry.
+    "year-projects": (figure, data) => {
+      const counted = data.filter((r) => r.amount_yen !== undefined);
+      const stacks = {};
+      for (const r of counted) add(stacks, r.ministry || word("府省不明", "ministry unknown"), r.project, Number(r.amount_yen));
+      const projects = [...new Set(counted.map((r) => r.project))].sort();
+      return stacked(figure, projects, stacks, null, "", (p) => p);
     },
     // Disease areas × projects: programs per cell, budget in the tooltip.
     "coverage": (figure, data) => {
