@@ -214,3 +214,18 @@ def test_the_search_page_works_without_script(live_server) -> None:
     with urllib.request.urlopen(f"{live_server.url}/search.json?q=AMED", timeout=30) as r:
         data = json.load(r)
     assert data["results"] and data["results"][0]["iri"].endswith("/org-amed")
+
+
+def test_a_result_iri_that_is_not_a_web_address_is_shown_but_never_a_link_in_the_query_ui(page, live_server) -> None:
+    query = "SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://example.org/fine> } }"
+    page.get(f"{live_server.url}/ui#" + urllib.parse.urlencode({"query": query, "tabTitle": "hostile"}))
+    until(page, lambda d: d.execute_script("return !!(window.healthkgYasgui && window.healthkgYasgui.getTab())"),
+          "ui-hostile")
+    page.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    until(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".tabPanel.active .yasr table tbody tr")) == 2,
+          "ui-hostile")
+    table = page.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasr table")
+    assert "javascript:alert(1)" in table.text
+    hrefs = [a.get_attribute("href") or "" for a in table.find_elements(By.CSS_SELECTOR, "a")]
+    assert "https://example.org/fine" in hrefs
+    assert not [h for h in hrefs if h.lower().startswith("javascript:")]

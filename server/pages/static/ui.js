@@ -63,8 +63,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const numeric = /^"?(-?\d+(?:\.\d+)?)"?$/;
   const numberTypes = /\^\^(xsd:|<?http:\/\/www\.w3\.org\/2001\/XMLSchema#)(integer|decimal|double|float|long|int|nonNegativeInteger)>?$/;
   function tidy(container) {
-    for (const anchor of container.querySelectorAll(".yasr a[href]")) {
-      const path = localPath(anchor.getAttribute("href"));
+    for (const anchor of container.querySelectorAll(".yasr td a[href]")) {
+      const href = anchor.getAttribute("href");
+      if (!/^(https?:\/\/|\/)/i.test(href)) {  // a javascript:, data: … IRI in a result is shown, never followed
+        anchor.removeAttribute("href");
+        continue;
+      }
+      const path = localPath(href);
       if (path && anchor.dataset.local !== "1") {
         anchor.dataset.iri = anchor.getAttribute("href");
         anchor.setAttribute("href", path);
