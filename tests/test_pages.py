@@ -113,9 +113,20 @@ def test_landing_page_lists_the_projects_of_every_plan_period_with_their_latest_
     sections = dict(re.findall(r'<div class="period" data-period="(\d*)">(.*?)</div>', page, flags=re.DOTALL))
     for row in projects:
         assert f'data-project="{row["p"]}"' in sections[row["n"]], row
-    # a project's latest budget is its figures' latest year: the genome project's FY2020 lines (L203 + L206)
-    genome = re.search(r'data-project="https://w3id.org/healthkg/id/project-genome-data">(.*?)</tr>', page, re.DOTALL)
-    assert genome and "FY2022" in genome.group(1) or "FY2020" in genome.group(1)
+    # a project's latest budget is of the latest fiscal year any initial-budget figure of the project has
+    # (a ministry's part alone is not the project's budget)
+    for row in projects:
+        (latest,) = select(seed_store, f"""
+            SELECT (MAX(?y) AS ?year) WHERE {{
+              ?f <{HKG.inProject}>|<{HKG.budgetOfProject}> <{row["p"]}> ; <{HKG.fiscalYearNumber}> ?y ;
+                 <{HKG.budgetStatus}>/<{HKG.code}> "initial" .
+              FILTER NOT EXISTS {{ ?f <{HKG.appropriatedBy}> ?ministry }} }}""")
+        shown = re.search(rf'data-project="{re.escape(row["p"])}">(.*?)</tr>', page, re.DOTALL)
+        assert shown, row
+        if "year" in latest:
+            assert f"FY{latest['year']}" in shown.group(1) and "億円" in shown.group(1), (row, latest)
+        else:
+            assert "億円" not in shown.group(1), row
 
 
 def test_the_data_licence_is_on_the_landing_page_every_page_and_the_downloads(live_server):
