@@ -12,7 +12,7 @@ SOURCES := setup.cfg pyproject.toml
 INPUTS := $(wildcard data/documents/* data/curated/* ontology/*.ttl ontology/*.tsv ontology/*.py ontology/vocab/*.ttl \
 	ontology/qc/*.rq loaders/*.py loaders/*.tsv checks/*.py engine/store.py cli/pipeline.py)
 
-.PHONY: install install-test serve build test lint typecheck bench clean browser graphviz vendor node
+.PHONY: install install-test serve build test lint typecheck bench clean browser graphviz vendor node screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,15 @@ $(CYTOSCAPE_DIR)/cytoscape.min.js: package.json package-lock.json
 	  cp node_modules/cytoscape/dist/cytoscape.min.js $(CYTOSCAPE_DIR)/; \
 	else echo "npm not found: the graph explorer stays without its drawing library"; fi
 
-vendor: node $(YASGUI_DIR)/yasgui.min.js $(CYTOSCAPE_DIR)/cytoscape.min.js
+# Apache ECharts for the budget charts and the coverage heatmap on the pages, same rules.
+ECHARTS_DIR := server/pages/static/vendor/echarts
+$(ECHARTS_DIR)/echarts.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund && mkdir -p $(ECHARTS_DIR) && \
+	  cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(ECHARTS_DIR)/; \
+	else echo "npm not found: the pages' charts stay undrawn (their tables are still there)"; fi
+
+vendor: node $(YASGUI_DIR)/yasgui.min.js $(CYTOSCAPE_DIR)/cytoscape.min.js $(ECHARTS_DIR)/echarts.min.js
 
 # npm for the vendor assets: Debian's nodejs and npm when the machine has none (as root, as CI runs);
 # otherwise the note above says what stays uninstalled.
@@ -85,6 +93,12 @@ typecheck: install-test
 
 test: lint typecheck browser graphviz
 	$(BIN)/pytest
+
+# A PNG of each kind of page (landing, program, project, ministry, disease area, budget line, fiscal year, explorer,
+# ontology diagram, query UI, API) in var/screenshots/, for review; SCREENSHOT_ARGS="--lang en" for English.
+SCREENSHOT_ARGS ?=
+screenshots: build install-test browser
+	$(BIN)/python tests/screenshots.py --store $(HEALTHKG_STORE) --out var/screenshots $(SCREENSHOT_ARGS)
 
 # The benchmark, never part of `make test` (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k,1M --repeat 3"
 BENCH_ARGS ?= --sizes 10k,100k

@@ -9,12 +9,19 @@ with the ontology's context), chosen by ``format=`` or else by the Accept header
 The rendered query goes through the engine like any other, under the same
 deadline as ``/sparql`` (parameters can make a named query expensive) but
 without its row cap; errors come back in the API's JSON shape.
+
+CSV and TSV answers are named (``Content-Disposition``: the query's name and its
+parameters), so a browser saves them as a file that says what it holds; ``bom=1``
+puts a UTF-8 byte-order mark first, without which Excel on Japanese Windows reads
+the file as Shift_JIS and garbles every Japanese name.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotAcceptable, NotFound
@@ -34,6 +41,9 @@ _ANSWERS = {
     False: RESULT_FORMATS,
     True: tuple(f for f in GRAPH_FORMATS if f.name in ("turtle", "ntriples", "jsonld", "rdfxml")),
 }
+_TABULAR = ("csv", "tsv")
+_BOM = "\ufeff".encode()
+_SWITCHES = ("format", "bom")
 _SCHEMA_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -52,9 +62,13 @@ def _query(name: str) -> NamedQuery:
         raise NotFound(f"no named query {name!r}; see /api/queries") from None
 
 
+def _graph(query: NamedQuery) -> bool:
+    return query.kind in ("CONSTRUCT", "DESCRIBE")
+
+
 def formats(query: NamedQuery) -> tuple[Format, ...]:
     """What a query can answer as, the default first: SPARQL results or RDF by its kind."""
-    return _ANSWERS[query.kind in ("CONSTRUCT", "DESCRIBE")]
+    return _ANSWERS[_graph(query)]
 
 
 def _format(query: NamedQuery) -> Format:
@@ -109,7 +123,7 @@ def list_queries() -> Response:
 def run_query(name: str) -> Response:
     query = _query(name)
     fmt = _format(query)
-    values = {key: value for key, value in request.args.items() if key != "format"}
+    values = {key: value for key, value in request.args.items() if key not in _SWITCHES}
     try:
         text = query.render(values, EntityResolver(services().engine))
     except ParameterError as error:
@@ -118,7 +132,24 @@ def run_query(name: str) -> Response:
     request_query = Query(text, results_format=None if graph else fmt.name, graph_format=fmt.name if graph else None)
     answer = services().engine.run(request_query, use_cache="no-cache" not in request.headers.get("Cache-Control", ""))
     # Read whole before responding, so that a query past its deadline gets a 503 in JSON, not a cut-off body.
-    return answer_response(answer.whole(), negotiated=request.args.get("format") is None)
+    response = answer_response(answer.whole(), negotiated=request.args.get("format") is None)
+    if fmt.name in _TABULAR:
+        if request.args.get("bom", "").lower() in ("1", "true", "yes"):
+            response.set_data(_BOM + response.get_data())
+        response.headers["Content-Disposition"] = _attachment(query.name, values, fmt.extension)
+    return response
+
+
+def _attachment(name: str, values: dict[str, str], extension: str) -> str:
+    """A ``Content-Disposition`` naming the file after the query and its parameters (RFC 6266, RFC 5987).
+
+    ``budget-lines_fiscal_year-2020.csv``; Japanese values keep their characters in ``filename*``
+    and become ``_`` in the ASCII ``filename`` old clients read.
+    """
+    stem = "_".join([name, *(f"{key}-{value}" for key, value in sorted(values.items()) if value)])
+    stem = re.sub(r'[\x00-\x1f\x7f"\\/:*?<>|;,\s]+', "_", stem)[:120]
+    ascii_stem = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
+    return f"attachment; filename=\"{ascii_stem}.{extension}\"; filename*=UTF-8''{quote(stem)}.{extension}"
 
 
 def _schema(parameter: Parameter) -> dict[str, Any]:
@@ -142,6 +173,10 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
     parameters.append({"name": "format", "in": "query", "required": False,
                        "description": "Result format; overrides the Accept header.",
                        "schema": {"type": "string", "enum": [f.name for f in formats(query)]}})
+    if not _graph(query):
+        parameters.append({"name": "bom", "in": "query", "required": False,
+                           "description": "With CSV or TSV: 1 puts a UTF-8 byte-order mark first (for Excel).",
+                           "schema": {"type": "string", "enum": ["0", "1"]}})
     media_types = [f.media_type for f in formats(query)]
     description = query.description
     if query.columns:

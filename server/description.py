@@ -9,7 +9,10 @@ and its default dataset: the default graph is the union of all named graphs
 The dataset description (https://www.w3.org/TR/void/, https://www.w3.org/TR/vocab-dcat-2/)
 at ``/.well-known/void`` adds figures (triples, distinct subjects, properties
 and objects, entities per class), the build date, the named graphs as subsets,
-the dumps and the endpoint. Its fixed text is ``dataset.ttl``; figures come
+the dumps and the endpoint, and the data licence (``dcterms:license`` on the
+dataset and on each distribution, with ``dcterms:rights`` naming the sources'
+terms; the wording is :mod:`healthkg.engine.licence`'s, shared with the exports
+and the pages). Its fixed text is ``dataset.ttl``; figures come
 from the served graph (:mod:`.statistics`). Both are RDF in any graph format;
 their JSON-LD is not compacted with the ontology's context, whose terms they
 do not use.
@@ -24,6 +27,7 @@ from flask import Blueprint, Response, current_app, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from healthkg.engine.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from healthkg.engine.licence import ATTRIBUTION, DATA_LICENSE, RIGHTS
 from healthkg.engine.served_graph import Snapshot
 from healthkg.server.negotiation import graph_format
 from healthkg.server.responses import rdf_response
@@ -99,7 +103,13 @@ def dataset_description(base: str, snapshot: Snapshot, statistics: Statistics) -
     sizes = statistics.graph_sizes(snapshot)
     figures = statistics.rows(snapshot, "dataset-figures")[0]
     classes = statistics.rows(snapshot, "class-partition")
+    licence = NamedNode(DATA_LICENSE)
+    distributions = [t.object for t in triples
+                     if t.subject == dataset and t.predicate == NamedNode("http://www.w3.org/ns/dcat#distribution")]
+    triples += [Triple(subject, NamedNode(DCTERMS + "license"), licence) for subject in (dataset, *distributions)]
     triples += [
+        Triple(dataset, NamedNode(DCTERMS + "rights"), Literal(RIGHTS, language="en")),
+        Triple(dataset, NamedNode(DCTERMS + "bibliographicCitation"), Literal(ATTRIBUTION, language="en")),
         Triple(dataset, _void("triples"), _integer(sum(sizes.values()))),
         Triple(dataset, _void("distinctSubjects"), _integer(int(figures["subjects"]["value"]))),
         Triple(dataset, _void("properties"), _integer(int(figures["properties"]["value"]))),

@@ -27,6 +27,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 VENDOR = Path(str(resources.files("healthkg.server.pages").joinpath("static", "vendor")))
 ID = "https://w3id.org/healthkg/id/"
 GENOME = ID + "project-genome-data"
+# The page opens on the domain view (issue 12): what the strategy is about, no figures or provenance.
+DOMAIN = """FILTER EXISTS {
+  VALUES ?d { hkg:IntegratedProject hkg:Program hkg:ProgramGroup hkg:Plan hkg:Organization hkg:DiseaseArea
+              hkg:DevelopmentPurpose hkg:ResearchInfrastructure }
+  ?n a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?d }
+FILTER NOT EXISTS { ?n a hkg:OrganizationalUnit }"""
+
+
 def severe(driver: WebDriver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -42,7 +50,7 @@ def wait(driver: WebDriver, script: str, name: str, seconds: float = 30) -> Any:
 def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_server, seed_neighbours) -> None:  # type: ignore[no-untyped-def]
     vendor = VENDOR / "cytoscape" / "cytoscape.min.js"
     assert vendor.is_file(), "Cytoscape.js is not installed: run `make vendor`"
-    first = seed_neighbours(GENOME) | {GENOME}
+    first = seed_neighbours(GENOME, DOMAIN) | {GENOME}
     browser.get(f"{live_server.url}/explore?iri={GENOME}")
     wait(browser, "return window.healthkgExplorer && window.healthkgExplorer.loads >= 1", "explorer")
     shown = set(browser.execute_script("return window.healthkgExplorer.cy.nodes().map(n => n.id())"))
@@ -50,8 +58,8 @@ def test_explorer_draws_the_neighbourhood_and_a_click_expands_it(browser, live_s
     assert severe(browser) == []
 
     # Click (a real mouse click on the canvas) a program that has neighbours not yet shown.
-    program = next(n for n in sorted(first) if "/program/" in n and seed_neighbours(n) - first)
-    expected = first | seed_neighbours(program) | {program}
+    program = next(n for n in sorted(first) if "/program/" in n and seed_neighbours(n, DOMAIN) - first)
+    expected = first | seed_neighbours(program, DOMAIN) | {program}
     x, y = browser.execute_script("""
         const cy = window.healthkgExplorer.cy, node = cy.getElementById(arguments[0]);
         const box = cy.elements().boundingBox();

@@ -90,12 +90,53 @@ def test_landing_page_reports_the_build_and_what_the_graph_holds(live_server, se
     shown_graphs = dict(re.findall(r'data-graph="([^"]+)" data-triples="(\d+)"', page))
     assert {g: int(n) for g, n in shown_graphs.items()} == info.graphs
     lines = named_rows(seed_store, "budget-lines")
+    # counts of what the strategy is about only (issue 12): no bookkeeping classes
     counts = dict(re.findall(r'data-class="([^"]+)" data-instances="(\d+)"', page))
-    assert int(counts[str(HKG.BudgetAllocation)]) == len(lines)
+    (programs,) = select(seed_store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{HKG.Program}> }}")
+    assert int(counts[str(HKG.Program)]) == int(programs["n"]) > 50
+    (figures,) = select(seed_store, f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ ?f a ?t . "
+                                    f"?t <{RDFS.subClassOf}>* <{HKG.BudgetFigure}> }}")
+    assert int(counts[str(HKG.BudgetFigure)]) == int(figures["n"]) >= len(lines)
+    assert not {str(HKG.CuratedFact), str(HKG.SourceLocation), str(HKG.ConceptMention), str(HKG.CuratedSource)} & set(
+        counts)
     years = set(re.findall(r'class="fiscal-year" data-year="(\d+)"', page))
     assert {row["fiscal_year"] for row in lines} <= years
     for target in ("/ui", "/api/", "/ontology", "/downloads/", "/sparql", "/api/openapi.json"):
         assert f'href="{target}"' in page
+
+
+def test_landing_page_lists_the_projects_of_every_plan_period_with_their_latest_budget(live_server, seed_store):
+    page = get(live_server.url + "/").text
+    projects = select(seed_store, f"""
+        SELECT ?p ?n WHERE {{ ?p a <{HKG.IntegratedProject}> ; <{HKG.inPeriod}>/<{HKG.periodNumber}> ?n }}""")
+    assert {row["n"] for row in projects} >= {"2", "3"} and len(projects) >= 14
+    sections = dict(re.findall(r'<div class="period" data-period="(\d*)">(.*?)</div>', page, flags=re.DOTALL))
+    for row in projects:
+        assert f'data-project="{row["p"]}"' in sections[row["n"]], row
+    # a project's latest budget is of the latest fiscal year any initial-budget figure of the project has
+    # (a ministry's part alone is not the project's budget)
+    for row in projects:
+        (latest,) = select(seed_store, f"""
+            SELECT (MAX(?y) AS ?year) WHERE {{
+              ?f <{HKG.inProject}>|<{HKG.budgetOfProject}> <{row["p"]}> ; <{HKG.fiscalYearNumber}> ?y ;
+                 <{HKG.budgetStatus}>/<{HKG.code}> "initial" .
+              FILTER NOT EXISTS {{ ?f <{HKG.appropriatedBy}> ?ministry }} }}""")
+        shown = re.search(rf'data-project="{re.escape(row["p"])}">(.*?)</tr>', page, re.DOTALL)
+        assert shown, row
+        if "year" in latest:
+            assert f"FY{latest['year']}" in shown.group(1) and "億円" in shown.group(1), (row, latest)
+        else:
+            assert "億円" not in shown.group(1), row
+
+
+def test_the_data_licence_is_on_the_landing_page_every_page_and_the_downloads(live_server):
+    from healthkg.engine.licence import DATA_LICENSE
+
+    for path in ("/", "/downloads/", "/id/project-genome-data", "/api/"):
+        page = get(live_server.url + path).text
+        assert f'<a href="{DATA_LICENSE}" rel="license">' in page, path
+    assert "政府標準利用規約" in get(live_server.url + "/").text
+    assert "Government of Japan Standard Terms of Use 2.0" in get(live_server.url + "/downloads/").text
 
 
 # --- entity pages --------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from healthkg.engine import dumps
 from healthkg.engine.errors import EmbeddedStoreRequired
+from healthkg.queries.catalogue import ParameterError
 from healthkg.server.pages.queries import snapshot
-from healthkg.server.pages.terms import base_iri, iri_argument
+from healthkg.server.pages.terms import base_iri, checked_iri, iri_argument
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/downloads")
 
@@ -59,6 +60,10 @@ def trig() -> Response:
 
 def _graph_response(iri: str) -> Response:
     store = _store()
+    try:
+        checked_iri(iri)
+    except ParameterError:
+        raise NotFound(f"{iri!r} names no graph: it is not an IRI") from None
     if not dumps.has_named_graph(store, iri):
         raise NotFound(f"no named graph {iri} in this store")
     name = iri[len(base_iri() + "graph/"):] if iri.startswith(base_iri() + "graph/") else "graph"

@@ -20,9 +20,11 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from healthkg.engine.formats import Format
 from healthkg.ontology import MAPPING_RELATIONS
+from healthkg.queries.catalogue import ParameterError
+from healthkg.server.pages import summary
 from healthkg.server.pages.queries import Row, ask, construct, select
 from healthkg.server.pages.representations import BY_EXTENSION, BY_MEDIA_TYPE, HTML, PAGE_FORMATS, negotiate
-from healthkg.server.pages.terms import base_iri, iri_argument, local_path, unique
+from healthkg.server.pages.terms import base_iri, checked_iri, iri_argument, local_path, unique
 from healthkg.server.responses import rdf_response
 
 blueprint = Blueprint("entity", __name__)
@@ -37,6 +39,11 @@ MATCHES = {str(relation) for relation in MAPPING_RELATIONS} | {"http://www.w3.or
 
 
 def _exists(iri: str) -> bool:
+    """Whether the graph mentions ``iri``; a path that makes no IRI (a space, bytes not UTF-8) names nothing."""
+    try:
+        checked_iri(iri)
+    except ParameterError:
+        return False
     return ask("entity-exists", iri=iri)
 
 
@@ -63,16 +70,26 @@ def _page(iri: str) -> str:
     properties = [(rows[0], rows) for _, rows in
                   ((key, list(group)) for key, group in groupby(outgoing, key=lambda row: str(row["property"])))]
     incoming = unique(select("entity-incoming", iri=iri), "graph", "subject", "property")
+    labels = _labels(outgoing)
+    card = summary.card(iri, labels)
+    budget = unique(select("entity-budget", iri=iri), "figure")
     return render_template(
         "entity.html",
         iri=iri,
-        labels=_labels(outgoing),
+        card=card,
+        chart=summary.chart(iri, card),
+        spark=summary.sparkline(card, budget),
+        latest=summary.latest_budgets().get(iri) if card.kind_name == "IntegratedProject" else None,
+        basis_label=summary.basis_label,
+        members=select("entity-members", iri=iri) if card.kind_name in summary.WITH_MEMBERS else [],
+        referrers=summary.referrers(incoming),
+        labels=labels,
         types=unique((row for row in outgoing if str(row["property"]) == RDF_TYPE), "value"),
         matches=[row for row in outgoing if str(row["property"]) in MATCHES],
         properties=properties,
         incoming=incoming[:500],
         more_incoming=len(incoming) > 500,
-        budget=unique(select("entity-budget", iri=iri), "figure"),
+        budget=budget,
         provenance=select("entity-provenance", iri=iri),
         source_lines=select("document-lines", iri=iri),
         formats=[(s, _format_url(iri, s)) for s in PAGE_FORMATS],

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest
 
 from healthkg.engine.prefixes import compact
-from healthkg.queries.catalogue import ParameterError
 from healthkg.server.pages.queries import results
 
 blueprint = Blueprint("explorer", __name__)
@@ -46,8 +46,12 @@ def _node(row: dict[str, str]) -> dict[str, Any]:
 
 
 def neighbourhood_elements(iri: str, filters: dict[str, str]) -> dict[str, Any]:
-    """Cytoscape.js elements for ``iri`` and its filtered neighbours (the centre is flagged)."""
+    """Cytoscape.js elements for ``iri`` and its filtered neighbours (the centre is flagged).
+
+    In the domain view the links between two nodes are drawn as one line, their labels joined.
+    """
     rows = _rows("neighbourhood", {"iri": iri, **filters})
+    merge = filters.get("view") == "domain"
     nodes: dict[str, dict[str, Any]] = {}
     edges: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -57,9 +61,17 @@ def neighbourhood_elements(iri: str, filters: dict[str, str]) -> dict[str, Any]:
             continue
         predicate = row["predicate"]
         source, target = (iri, row["node"]) if row["direction"] == "out" else (row["node"], iri)
-        edge_id = f"{source} {predicate} {target}"
+        label = row.get("predicate_label") or compact(predicate) or predicate
+        if merge:  # a link and its inverse (partOfProject, hasProgram) are one line in a picture
+            edge_id = " ".join(sorted((source, target)))
+            if edge_id in edges:
+                if label not in edges[edge_id]["data"]["label"].split(" / "):
+                    edges[edge_id]["data"]["label"] += " / " + label
+                continue
+        else:
+            edge_id = f"{source} {predicate} {target}"
         edges[edge_id] = {"data": {"id": edge_id, "source": source, "target": target, "predicate": predicate,
-                                   "label": row.get("predicate_label") or compact(predicate) or predicate}}
+                                   "label": label}}
     return {"centre": iri, "elements": {"nodes": list(nodes.values()), "edges": list(edges.values())}}
 
 
@@ -69,17 +81,18 @@ def explore() -> str:
     facets: dict[str, list[dict[str, str]]] = {name: [] for name in FILTERS}
     for row in _rows("facets", {}):
         facets[row["facet"]].append(row)
-    return render_template("explorer.html", iri=iri, facets=facets, vendor_ready=_vendor_ready())
+    return render_template("explorer.html", iri=iri, facets=facets, vendor_ready=_vendor_ready(),
+                           view=request.args.get("view", "domain"))
 
 
 @blueprint.route("/explore/neighbourhood")
 def neighbourhood() -> Response:
     iri = request.args.get("iri", "")
-    filters = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    filters = {name: request.args[name] for name in (*FILTERS, "view") if request.args.get(name)}
     try:
         return jsonify(neighbourhood_elements(iri, filters))
-    except ParameterError as error:
-        response = jsonify({"error": str(error)})
+    except BadRequest as error:
+        response = jsonify({"error": error.description})
         response.status_code = 400
         return response
 

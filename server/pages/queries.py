@@ -19,10 +19,11 @@ from typing import Any
 
 from flask import g
 from pyoxigraph import RdfFormat, Triple, parse
+from werkzeug.exceptions import BadRequest
 
 from healthkg.engine import Query
 from healthkg.engine.served_graph import Snapshot
-from healthkg.queries.catalogue import NamedQuery, parse_query
+from healthkg.queries.catalogue import NamedQuery, ParameterError, parse_query
 from healthkg.server.services import services
 
 
@@ -72,9 +73,17 @@ def _read(query: Query) -> bytes:
     return services().engine.run(query, snapshot=snapshot()).read()
 
 
+def render(name: str, params: dict[str, str]) -> str:
+    """A page query's text with ``params`` bound; a value that does not fit its type is the client's error (400)."""
+    try:
+        return page_query(name).render(params)
+    except ParameterError as error:
+        raise BadRequest(str(error)) from error
+
+
 def results(name: str, params: dict[str, str]) -> dict[str, Any]:
     """The SPARQL JSON results of a page query of SELECT or ASK."""
-    return json.loads(_read(Query(page_query(name).render(params), results_format="json")))  # type: ignore[no-any-return]
+    return json.loads(_read(Query(render(name, params), results_format="json")))  # type: ignore[no-any-return]
 
 
 def select(name: str, **params: str) -> list[Row]:
@@ -91,5 +100,5 @@ def ask(name: str, **params: str) -> bool:
 
 def construct(name: str, **params: str) -> list[Triple]:
     """Triples of a page query of CONSTRUCT or DESCRIBE, as pyoxigraph terms ready to serialise."""
-    data = _read(Query(page_query(name).render(params), graph_format="ntriples"))
+    data = _read(Query(render(name, params), graph_format="ntriples"))
     return [quad.triple for quad in parse(data, format=RdfFormat.N_TRIPLES)]
