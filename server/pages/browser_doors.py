@@ -8,7 +8,8 @@ gets raw Turtle. A request that names ``text/html`` explicitly, as its first cho
 
 from __future__ import annotations
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 
 def wants_html() -> bool:

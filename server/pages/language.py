@@ -11,7 +11,8 @@ fall back on, and none is made here).
 
 from __future__ import annotations
 
-from flask import Flask, Response, redirect, request
+from flask import Flask, redirect, request
+from werkzeug.wrappers import Response
 
 LANGUAGES = ("ja", "en")
 COOKIE = "healthkg_lang"

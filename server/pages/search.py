@@ -83,8 +83,9 @@ def _build() -> list[Hit]:
         hit = hits.get(iri)
         if hit is None or int(str(row["rank"])) < hit.rank:
             previous = hit
-            hit = hits[iri] = Hit(iri, int(str(row["rank"])), *(str(row.get(key, "")) for key in (
-                "kind_ja", "kind_en", "label_ja", "label_en", "period")))
+            kind_ja, kind_en, label_ja, label_en, period = (
+                str(row.get(key, "")) for key in ("kind_ja", "kind_en", "label_ja", "label_en", "period"))
+            hit = hits[iri] = Hit(iri, int(str(row["rank"])), kind_ja, kind_en, label_ja, label_en, period)
             if previous is not None:
                 hit.names, hit.keys = previous.names, previous.keys
         text = str(row["name"])
