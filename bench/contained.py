@@ -20,13 +20,10 @@ the ``healthkg`` command given with ``--baseline-bin`` (another checkout's), ser
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -35,10 +32,11 @@ from datetime import datetime, timezone
 from itertools import count, repeat
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+import psutil
 from engines import BIN, Server, _spawn, healthkg_store, start_oxigraph_memory
-from harness import StoreClient
+from harness import HttpClient, StoreClient, throughput
 from pyoxigraph import RdfFormat, Store
 from report import geomean
 from run import HERE, dataset, loadavg, machine
@@ -60,19 +58,15 @@ WHERE {
 }"""
 
 
-class ShapeClient:
+class ShapeClient(HttpClient):
     """One client sending one request shape; a connection the server closes is reopened (gunicorn's sync
     workers close after each answer, Oxigraph keeps it alive)."""
 
     def __init__(self, url: str, shape: str, accept: str, no_cache: bool = False) -> None:
-        parts = urlsplit(url)
-        assert parts.hostname in ("127.0.0.1", "localhost"), "loopback only"
-        self.host, self.port, self.path = parts.hostname, parts.port, parts.path
+        super().__init__(url, timeout=300, no_cache=no_cache)
         self.shape = shape
-        self.headers = {"Accept": accept}
-        if no_cache:
-            self.headers["Cache-Control"] = "no-cache"
-        self.connection: http.client.HTTPConnection | None = None
+        self.headers = {key: value for key, value in self.headers.items() if key != "Content-Type"}
+        self.headers["Accept"] = accept
 
     def request(self, text: str) -> tuple[str, str, bytes | None, dict[str, str]]:
         if self.shape == "get":
@@ -83,100 +77,44 @@ class ShapeClient:
         return "POST", self.path, text.encode(), {**self.headers, "Content-Type": "application/sparql-query"}
 
     def run(self, text: str) -> bytes:
-        method, path, body, headers = self.request(text)
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=300)
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                payload = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.connection.close()
-                self.connection = None
-                if attempt == 2:
-                    raise
-                continue
-            if response.will_close:
-                self.connection.close()
-                self.connection = None
-            if response.status != 200:
-                raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
-            return payload
-        raise AssertionError("unreachable")
+        return self.send(*self.request(text))
 
 
 def burst(factory: Callable[[], ShapeClient], texts: Iterator[str], clients: int, seconds: float) -> float:
-    """Requests per second of ``clients`` threads taking texts from one iterator for ``seconds``."""
-    lock = threading.Lock()
-    done = 0
-    errors: list[str] = []
-    deadline = time.monotonic() + seconds
-
-    def worker() -> None:
-        nonlocal done
-        client = factory()
-        while time.monotonic() < deadline:
-            with lock:
-                text = next(texts)
-            try:
-                client.run(text)
-            except Exception as error:  # noqa: BLE001 - reported, and the run fails below
-                errors.append(str(error))
-                return
-            with lock:
-                done += 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
-    return done / (time.perf_counter() - started)
+    """Requests per second of ``clients`` threads for ``seconds``; any failed request fails the run, since a
+    rate measured over refusals would flatter the server."""
+    result = throughput(factory, texts, clients, 10**9, seconds)
+    if result.errors:
+        raise RuntimeError(f"failed requests, e.g. {result.errors[0]}")
+    return result.qps
 
 
-def tree(root: int) -> list[int]:
-    parents: dict[int, list[int]] = defaultdict(list)
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(fields[1])].append(int(name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += parents.get(pid, [])
-    return found
+def tree(root: int) -> list[psutil.Process]:
+    """A server's master and every process under it (workers and their evaluators)."""
+    master = psutil.Process(root)
+    return [master, *master.children(recursive=True)]
 
 
 def pss_kib(root: int) -> int:
     total = 0
-    for pid in tree(root):
+    for process in tree(root):
         try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
+            total += process.memory_full_info().pss // 1024
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return total
 
 
 def cpu_seconds(root: int) -> float:
     """User and system time of a server's live processes and of the children they have reaped."""
-    total = 0
-    for pid in tree(root):
+    total = 0.0
+    for process in tree(root):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        total += sum(int(fields[i]) for i in (11, 12, 13, 14))
-    return total / os.sysconf("SC_CLK_TCK")
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def start_healthkg(name: str, store: Path, workdir: Path) -> Server:

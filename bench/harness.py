@@ -71,12 +71,15 @@ class HttpClient:
             self.headers["Cache-Control"] = "no-cache"
 
     def run(self, text: str) -> bytes:
-        body = text.encode("utf-8")
+        return self.send("POST", self.path, text.encode("utf-8"), self.headers)
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> bytes:
+        """One request on the kept-alive connection, retried once on a fresh one if the server dropped it."""
         for attempt in (1, 2):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
-                self.connection.request("POST", self.path, body=body, headers=self.headers)
+                self.connection.request(method, path, body=body, headers=headers)
                 response = self.connection.getresponse()
                 payload = response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):

@@ -127,9 +127,8 @@ def live_server(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     yield from serve_in_process({"STORE_PATH": seed_store}, tmp_path_factory.mktemp("live") / "server.log")
 
 
-@pytest.fixture(scope="module")
-def serve_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
-    """Like ``serve_app``, for servers that the tests of one module share."""
+def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    """A starter of servers with any settings; every server it started stops when the fixture ends."""
     running: list[Iterator[LiveServer]] = []
 
     def start(config: Mapping[str, Any], workers: int | None = None) -> LiveServer:
@@ -140,21 +139,18 @@ def serve_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     yield start
     for server in running:
         server.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def serve_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    """Like ``serve_app``, for servers that the tests of one module share."""
+    yield from _servers(tmp_path_factory)
 
 
 @pytest.fixture
 def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
     """Serve a store with any settings on 127.0.0.1 for one test; every server stops afterwards."""
-    running: list[Iterator[LiveServer]] = []
-
-    def start(config: Mapping[str, Any], workers: int | None = None) -> LiveServer:
-        server = serve_in_process(config, tmp_path_factory.mktemp("server") / "server.log", workers)
-        running.append(server)
-        return next(server)
-
-    yield start
-    for server in running:
-        server.close()  # type: ignore[attr-defined]
+    yield from _servers(tmp_path_factory)
 
 
 class HttpClient:

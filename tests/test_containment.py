@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import socket
 import threading
@@ -19,13 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import psutil
 import pytest
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 1.0
 MEMORY_MIB = 256
-PAGE = os.sysconf("SC_PAGE_SIZE")
-CLOCK = os.sysconf("SC_CLK_TCK")
 FAST = "ASK { ?s ?p ?o }"
 COUNT_BOMB = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 MEMORY_BOMB = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
@@ -45,41 +43,29 @@ PARSER_BOMBS = {
 }
 
 
-def _tree(root: int) -> list[int]:
-    """The pids of ``root`` and its descendants (the gunicorn master, its workers and their evaluators)."""
-    parents: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents.setdefault(int(fields[1]), []).append(int(name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += parents.get(pid, [])
-    return found
+def _tree(root: int) -> list[psutil.Process]:
+    """The gunicorn master, its workers and their evaluators."""
+    master = psutil.Process(root)
+    return [master, *master.children(recursive=True)]
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK
+        total += times.user + times.system
+    return total
 
 
-def _rss_bytes(pids: list[int]) -> int:
+def _rss_bytes(processes: list[psutil.Process]) -> int:
     total = 0
-    for pid in pids:
+    for process in processes:
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except OSError:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
             continue
     return total
 
@@ -149,10 +135,10 @@ def test_a_query_past_its_deadline_is_killed_and_its_core_freed(contained) -> No
     assert TIMEOUT - 0.1 < took < TIMEOUT + 3
     assert max(latencies) < 1.0
     time.sleep(1.0)  # within a second of the timeout the server is idle again: the evaluation was killed
-    pids = _tree(contained.pid)
-    before = _cpu_seconds(pids)
+    processes = _tree(contained.pid)
+    before = _cpu_seconds(processes)
     time.sleep(0.5)
-    assert _cpu_seconds(pids) - before < 0.15
+    assert _cpu_seconds(processes) - before < 0.15
 
 
 def test_eight_runaway_queries_hold_no_worker_past_their_deadline(contained) -> None:
@@ -175,8 +161,7 @@ def test_a_memory_bomb_is_stopped_at_the_limit(seed_store: Path, serve_app) -> N
     the allowance (a deadline long enough that memory, not time, is what stops it)."""
     contained = serve_app({"STORE_PATH": str(seed_store), "QUERY_TIMEOUT": 20, "QUERY_MEMORY": MEMORY_MIB,
                            "ACCESS_LOG": False}, workers=1)
-    pids = _tree(contained.pid)
-    baseline = _rss_bytes(pids)
+    baseline = _rss_bytes(_tree(contained.pid))
     peak = baseline
     result: dict[str, tuple[int, bytes, float]] = {}
     thread = threading.Thread(target=lambda: result.setdefault("answer", _post(contained, MEMORY_BOMB)))
@@ -195,12 +180,12 @@ def test_an_evaluator_killed_from_outside_costs_only_its_request(contained) -> N
     thread = threading.Thread(target=lambda: result.setdefault("answer", _post(contained, COUNT_BOMB)))
     thread.start()
     time.sleep(0.2)
-    pids = _tree(contained.pid)[1:]
-    before = {pid: _cpu_seconds([pid]) for pid in pids}
+    processes = _tree(contained.pid)[1:]
+    before = {process: _cpu_seconds([process]) for process in processes}
     time.sleep(0.2)
-    busy = [pid for pid in pids if _cpu_seconds([pid]) - before[pid] > 0.1]
+    busy = [process for process in processes if _cpu_seconds([process]) - before[process] > 0.1]
     assert busy, "no evaluator was running the query"
-    os.kill(busy[0], signal.SIGSEGV)
+    busy[0].send_signal(signal.SIGSEGV)
     thread.join(30)
     status, body, _ = result["answer"]
     assert status == 500 and b"internal server error" in body
