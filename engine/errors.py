@@ -59,7 +59,14 @@ class EvaluationCrashed(EngineError):
 
 
 class StreamAborted(EngineError):
-    """An answer whose first bytes are already out stopped (time limit, failure): the response must be cut off."""
+    """An answer whose first bytes are already out stopped (time limit, failure): the response must be cut off.
+
+    ``cause`` is the error the answer would have been had it stopped before its first bytes, so a caller that
+    reads the whole answer first reports that (a deadline, a result limit, a crash) rather than one for all."""
+
+    def __init__(self, message: str, cause: EngineError) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class BackendError(EngineError):

@@ -33,7 +33,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from healthkg.engine.errors import QueryTimeout, StreamAborted
+from healthkg.engine.errors import EngineError, QueryTimeout, StreamAborted
 from healthkg.engine.evaluation import evaluate
 from healthkg.engine.formats import Format
 from healthkg.engine.requests import Answer, Request
@@ -231,7 +231,8 @@ class ThreadExecutor:
                     kind, value = channel.next(deadline)
                 except queue.Empty:
                     self.on_timeout()
-                    raise StreamAborted(f"query output stopped at the {timeout:g} s limit") from None
+                    message = f"query output stopped at the {timeout:g} s limit"
+                    raise StreamAborted(message, QueryTimeout(message)) from None
                 if kind == "data":
                     yield value  # type: ignore[misc]
                 elif kind == "done":
@@ -239,6 +240,7 @@ class ThreadExecutor:
                     return
                 else:
                     log.error("query failed while its result was streaming", exc_info=value)  # type: ignore[arg-type]
-                    raise StreamAborted(f"query failed while streaming: {value}")
+                    cause = value if isinstance(value, EngineError) else EngineError(str(value))
+                    raise StreamAborted(f"query failed while streaming: {value}", cause)
         finally:
             cancel.set()

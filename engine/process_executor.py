@@ -454,12 +454,12 @@ class _Stream:
             try:
                 kind, payload = self.executor._next(self.frames, self.deadline, self.child, self.snapshot,
                                                     self.timeout)
-            except QueryTimeout:
+            except QueryTimeout as error:
                 self.finished = True
-                raise StreamAborted(f"query output stopped at the {self.timeout:g} s limit") from None
+                raise StreamAborted(f"query output stopped at the {self.timeout:g} s limit", error) from None
             except EngineError as error:
                 self.finished = True
-                raise StreamAborted(f"query failed while streaming: {error}") from None
+                raise StreamAborted(f"query failed while streaming: {error}", error) from None
             if kind == DATA:
                 yield payload
             elif kind == END:
@@ -472,7 +472,8 @@ class _Stream:
                 self.finished = True
                 failure = pickle.loads(payload)
                 log.error("query failed while its result was streaming: %s", failure)
-                raise StreamAborted(f"query failed while streaming: {failure}")
+                cause = failure if isinstance(failure, EngineError) else EngineError(str(failure))
+                raise StreamAborted(f"query failed while streaming: {failure}", cause)
 
     def close(self) -> None:
         """The caller stopped reading (a client gone): an evaluator still writing is replaced."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from healthkg.engine.backends import Dataset
-from healthkg.engine.errors import QueryTimeout, StreamAborted
+from healthkg.engine.errors import StreamAborted
 from healthkg.engine.formats import Format
 
 
@@ -85,13 +85,13 @@ class Answer:
         yield from self.rest
 
     def read(self) -> bytes:
-        """The whole answer; raises :class:`~healthkg.engine.errors.QueryTimeout` when it does not arrive in time."""
+        """The whole answer; raises what stopped it (:class:`~healthkg.engine.errors.QueryTimeout` at the deadline)."""
         if self.complete:
             return self.body
         try:
             return b"".join(self.chunks())
         except StreamAborted as error:
-            raise QueryTimeout(str(error)) from None
+            raise error.cause from None
         finally:
             self.close()
 

@@ -5,7 +5,8 @@ and both change the snapshot version that is part of every key, so entries
 never go stale; old versions simply age out of the LRU. Only complete answers
 up to ``max_entry_bytes`` are kept, and at most ``max_bytes`` of answers in all;
 keys are small and fixed in size (the query enters as a digest, see
-:func:`cache_key`), so the cache's memory is bounded. A caller may bypass the
+:func:`cache_key`) and each entry is charged ``ENTRY_BYTES`` besides its body,
+so even empty answers count and the cache's memory is bounded. A caller may bypass the
 cache (the server does for ``Cache-Control: no-cache``, how the benchmark
 measures cold queries).
 """
@@ -21,6 +22,7 @@ from healthkg.engine.formats import Format
 from healthkg.engine.requests import Query
 
 Key = tuple[object, ...]
+ENTRY_BYTES = 512  # what an entry weighs besides its body: its key, its answer object, its place in the LRU
 
 
 def cache_key(version: str, query: Query) -> Key:
@@ -51,28 +53,27 @@ class ResultCache:
         self._entries: OrderedDict[Key, CachedAnswer] = OrderedDict()
         self.size = 0
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: Key) -> CachedAnswer | None:
         with self._lock:
             answer = self._entries.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
+            if answer is not None:
+                self._entries.move_to_end(key)
             return answer
 
     def put(self, key: Key, answer: CachedAnswer) -> None:
-        if len(answer.body) > self.max_entry_bytes:
+        if _weight(answer) > self.max_entry_bytes:
             return
         with self._lock:
             previous = self._entries.pop(key, None)
             if previous is not None:
-                self.size -= len(previous.body)
+                self.size -= _weight(previous)
             self._entries[key] = answer
-            self.size += len(answer.body)
+            self.size += _weight(answer)
             while self.size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
-                self.size -= len(evicted.body)
+                self.size -= _weight(evicted)
+
+
+def _weight(answer: CachedAnswer) -> int:
+    return ENTRY_BYTES + len(answer.body)

@@ -88,8 +88,12 @@ ENGINE_STATUSES: tuple[tuple[type[engine.EngineError], int], ...] = (
 
 
 def http_error(error: engine.EngineError) -> HttpError:
-    """The HTTP error an engine error is answered with (500 for one no client can cause)."""
+    """The HTTP error an engine error is answered with: 500 for one no client can cause, logged here and
+    answered without its text, whichever handler (pages, protocol, API) renders it."""
     status = next((code for kind, code in ENGINE_STATUSES if isinstance(error, kind)), 500)
+    if status == 500:
+        log.error("internal error: %s", error, exc_info=error)
+        return HttpError("internal server error (logged)", status=500)
     # A query stopped at the deadline may pass on a quieter server; one past its memory or size limit will not.
     retry = isinstance(error, engine.QueryTimeout)
     headers = {"Retry-After": str(engine.RETRY_AFTER_SECONDS)} if retry else None
@@ -115,9 +119,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(engine.EngineError)
     def _engine_error(error: engine.EngineError) -> Response:
         converted = http_error(error)
-        if converted.status == 500:
-            log.error("internal error: %s", error, exc_info=error)
-            return error_response(500, "internal server error (logged)")
         return error_response(converted.status, converted.message, converted.headers)
 
     @app.errorhandler(HTTPException)

@@ -16,9 +16,9 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse, serial
 
 from healthkg.engine import Engine, EngineSettings, GraphRead, Query
 from healthkg.engine.backends import Dataset
-from healthkg.engine.errors import EngineError, MalformedQuery, NotAcceptable, QueryTimeout
+from healthkg.engine.errors import EngineError, MalformedQuery, NotAcceptable, QueryTimeout, ResourceLimit
 from healthkg.engine.formats import format_named
-from healthkg.engine.result_cache import CachedAnswer, ResultCache
+from healthkg.engine.result_cache import ENTRY_BYTES, CachedAnswer, ResultCache
 from healthkg.engine.store import BuildInfo, write_store
 
 LABELS = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?s ?l"
@@ -121,16 +121,27 @@ def test_a_query_past_its_deadline_times_out(tmp_path: Path) -> None:
 
 
 def test_the_result_cache_is_bounded_by_bytes_and_evicts_the_least_recent() -> None:
-    cache = ResultCache(max_bytes=10, max_entry_bytes=6)
+    entry = ENTRY_BYTES  # every entry's charge besides its body
+    cache = ResultCache(max_bytes=2 * entry + 10, max_entry_bytes=entry + 6)
     for name, body in (("a", b"1234"), ("b", b"5678"), ("huge", b"1234567")):
         cache.put((name,), CachedAnswer(JSON, body, False))
-    assert cache.get(("huge",)) is None and cache.size == 8  # over the entry limit: not kept
+    assert cache.get(("huge",)) is None and cache.size == 2 * entry + 8  # over the entry limit: not kept
     assert cache.get(("a",)) is not None  # a is now the most recent
     cache.put(("c",), CachedAnswer(JSON, b"abcd", False))
-    assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("c",)) and cache.size == 8
+    assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("c",)) and cache.size == 2 * entry + 8
     cache.put(("c",), CachedAnswer(JSON, b"ab", False))
-    assert cache.size == 6
-    assert (cache.hits, cache.misses) == (3, 2)
+    assert cache.size == 2 * entry + 6
+
+
+def test_empty_answers_count_against_the_cache_and_a_cache_of_zero_keeps_nothing() -> None:
+    """An empty CONSTRUCT in N-Triples is b"": were it free, distinct empty queries would grow the cache forever."""
+    bounded = ResultCache(max_bytes=100 * ENTRY_BYTES, max_entry_bytes=ENTRY_BYTES)
+    off = ResultCache(max_bytes=0, max_entry_bytes=0)
+    for n in range(1000):
+        bounded.put((n,), CachedAnswer(JSON, b"", False))
+        off.put((n,), CachedAnswer(JSON, b"", False))
+    assert bounded.size <= 100 * ENTRY_BYTES and bounded.get((0,)) is None and bounded.get((999,)) is not None
+    assert off.size == 0 and off.get((999,)) is None
 
 
 def test_an_evaluator_that_copied_much_of_the_store_is_replaced_between_requests(seed_store: Path) -> None:
@@ -160,3 +171,13 @@ def test_an_evaluator_that_copied_much_of_the_store_is_replaced_between_requests
     assert not Path(f"/proc/{first}").exists()
     assert engine.run(Query("ASK { ?s ?p ?o }"), use_cache=False).body == b'{"head":{},"boolean":true}'
     executor.stop()
+
+
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_an_answer_cut_off_after_it_began_streaming_raises_what_stopped_it(seed_store: Path, isolation: str) -> None:
+    """Read whole, an answer that passes the result limit after its first chunks is a result-limit error (no
+    retry helps), not a timeout."""
+    engine = Engine(EngineSettings(seed_store, isolation=isolation, buffer_bytes=1_000, result_bytes=200_000,
+                                   cache_bytes=0))
+    with pytest.raises(ResourceLimit, match="MAX_RESULT_BYTES"):
+        engine.run(Query("SELECT * WHERE { ?s ?p ?o }")).read()

@@ -140,7 +140,7 @@
       const chart = echarts.init(canvas);
       chart.setOption({
         animation: false,
-        tooltip: { formatter: (p) => `${projects[p.value[1]]}<br>${areas[p.value[0]]}: ${p.value[2]} ${word("事業", "programs")}`
+        tooltip: { formatter: (p) => `${echarts.format.encodeHTML(projects[p.value[1]])}<br>${echarts.format.encodeHTML(areas[p.value[0]])}: ${p.value[2]} ${word("事業", "programs")}`
           + (p.value[3] ? ` · ${okuText(oku(p.value[3]))}` : "") },
         grid: { left: 260, right: 16, top: 10, bottom: 60 },
         xAxis: { type: "category", data: areas, axisLabel: { interval: 0, rotate: 20 } },
