@@ -70,7 +70,7 @@ def check_formats(query: Query) -> None:
     """
     query_shape = shape(query.text)
     if query_shape.is_update:
-        raise NotAQuery("this is an update, not a query")
+        raise NotAQuery("this is an update, not a query: send it with POST as update= or application/sparql-update")
     if query_shape.form and (query.graph_format if query_shape.is_graph else query.results_format) is None:
         raise NotAcceptable("graph" if query_shape.is_graph else "results")
 

@@ -69,7 +69,7 @@ def _page(iri: str) -> str:
     outgoing = unique(select("entity-outgoing", iri=iri), "graph", "property", "value")
     properties = [(rows[0], rows) for _, rows in
                   ((key, list(group)) for key, group in groupby(outgoing, key=lambda row: str(row["property"])))]
-    incoming = unique(select("entity-incoming", iri=iri), "graph", "subject", "property")
+    incoming = select("entity-incoming", iri=iri)  # one row per link, so the LIMIT counts links
     labels = _labels(outgoing)
     card = summary.card(iri, labels)
     budget = unique(select("entity-budget", iri=iri), "figure")

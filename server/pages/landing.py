@@ -32,7 +32,7 @@ def periods(projects: list[Row]) -> list[tuple[str, list[Row]]]:
 
 
 def landing() -> str:
-    sizes = {str(row["graph"]): int(str(row["triples"])) for row in select("graph-sizes")}
+    sizes = services().statistics.graph_sizes(snapshot())
     projects = select("landing-projects")
     topics = select("landing-topics")
     return render_template(
