@@ -148,26 +148,40 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:12]
 
 
+def tsv_rows(text: str, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a tab-separated file under its header, by line number (``#`` lines are comments);
+    a wrong header or a row of the wrong width raises FactsFileError naming the file and line."""
+    numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line and not line.startswith("#")]
+    if not numbered or tuple(numbered[0][1].split("\t")) != columns:
+        raise FactsFileError(f"{name}: the header must be {' | '.join(columns)}")
+    rows = []
+    for number, line in numbered[1:]:
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            raise FactsFileError(f"{name}:{number}: expected {len(columns)} tab-separated columns, found {len(cells)}")
+        rows.append((number, dict(zip(columns, cells))))
+    return rows
+
+
+def year_and_amount(record: dict[str, str], name: str, number: int) -> tuple[int | None, Decimal | None]:
+    """A row's fiscal_year and amount_yen, either of them empty."""
+    try:
+        year = int(record["fiscal_year"]) if record["fiscal_year"] else None
+        amount = Decimal(record["amount_yen"]) if record["amount_yen"] else None
+    except (ValueError, ArithmeticError) as error:
+        raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
+    return year, amount
+
+
 def read_facts(text: str | None = None, name: str = FACTS_FILE) -> list[FactRow]:
     """Rows of the curated file (``#`` lines are comments); raises FactsFileError naming the line."""
     if text is None:
         text = resources.files("healthkg.data").joinpath(FACTS_FILE).read_text(encoding="utf-8")
-    numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line and not line.startswith("#")]
-    if not numbered or tuple(numbered[0][1].split("\t")) != COLUMNS:
-        raise FactsFileError(f"{name}: the header must be {' | '.join(COLUMNS)}")
     rows = []
-    for number, line in numbered[1:]:
-        cells = line.split("\t")
-        if len(cells) != len(COLUMNS):
-            raise FactsFileError(f"{name}:{number}: expected {len(COLUMNS)} tab-separated columns, found {len(cells)}")
-        record = dict(zip(COLUMNS, cells))
+    for number, record in tsv_rows(text, name, COLUMNS):
         if not record["source_url"].startswith(("http://", "https://")):
             raise FactsFileError(f"{name}:{number}: source_url must be an http(s) URL, not {record['source_url']!r}")
-        try:
-            year = int(record["fiscal_year"]) if record["fiscal_year"] else None
-            amount = Decimal(record["amount_yen"]) if record["amount_yen"] else None
-        except (ValueError, ArithmeticError) as error:
-            raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
+        year, amount = year_and_amount(record, name, number)
         if amount is not None and amount <= 0:
             raise FactsFileError(f"{name}:{number}: amount_yen must be positive")
         if record["decision"] and not record["decision"].startswith("skip: "):

@@ -27,11 +27,10 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
 from importlib import resources
 
 from healthkg.loaders.amounts import stated_amounts
-from healthkg.loaders.facts import COLUMNS, FactRow, FactsFileError
+from healthkg.loaders.facts import COLUMNS, FactRow, FactsFileError, tsv_rows, year_and_amount
 from healthkg.loaders.lexicon import Lexicon, default_lexicon
 from healthkg.loaders.normalize import normalize
 from healthkg.ontology import HKG
@@ -60,28 +59,11 @@ class Decision:
                                                      (self.fiscal_year, year)))
 
 
-def _tsv_rows(text: str, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line and not line.startswith("#")]
-    if not numbered or tuple(numbered[0][1].split("\t")) != columns:
-        raise FactsFileError(f"{name}: the header must be {' | '.join(columns)}")
-    rows = []
-    for number, line in numbered[1:]:
-        cells = line.split("\t")
-        if len(cells) != len(columns):
-            raise FactsFileError(f"{name}:{number}: expected {len(columns)} tab-separated columns, found {len(cells)}")
-        rows.append((number, dict(zip(columns, cells))))
-    return rows
-
-
 def read_reference(text: str, name: str = "facts.tsv") -> list[FactRow]:
     """The reference file's rows as facts rows with nothing derived yet; errors name the line."""
     rows = []
-    for number, cells in _tsv_rows(text, name, REFERENCE_COLUMNS):
-        try:
-            year = int(cells["fiscal_year"]) if cells["fiscal_year"] else None
-            amount = Decimal(cells["amount_yen"]) if cells["amount_yen"] else None
-        except (ValueError, InvalidOperation) as error:
-            raise FactsFileError(f"{name}:{number}: fiscal_year or amount_yen is not a number ({error})") from error
+    for number, cells in tsv_rows(text, name, REFERENCE_COLUMNS):
+        year, amount = year_and_amount(cells, name, number)
         rows.append(FactRow(number, cells["subject"], "", cells["predicate"], cells["object"], year, amount, "", "",
                             "", cells["source_url"], cells["quote"], ""))
     return rows
@@ -92,7 +74,7 @@ def read_decisions(text: str | None = None) -> list[Decision]:
         text = resources.files("healthkg.data").joinpath(DECISIONS_FILE).read_text(encoding="utf-8")
     columns = ("subject", "predicate", "object", "fiscal_year", "decision", "reason")
     decisions = []
-    for number, cells in _tsv_rows(text, DECISIONS_FILE, columns):
+    for number, cells in tsv_rows(text, DECISIONS_FILE, columns):
         if not (cells["decision"] == "skip" or cells["decision"].startswith("kind:")) or not cells["reason"]:
             raise FactsFileError(f"{DECISIONS_FILE}:{number}: a decision is skip or kind:<subject_kind>, with a reason")
         decisions.append(Decision(**cells))
